@@ -36,7 +36,7 @@ from sealfile.stores.dotenv_lines import (
     value_read_from_a_file,
 )
 from sealfile.stores.dotenv_metadata import PREFIX, STANZA_FIELD, metadata_from_lines, metadata_lines
-from sealfile.stores.dotenv_refusals import entry_line, invalid_line
+from sealfile.stores.dotenv_refusals import LONE_CR, OTHER_BLANK, entry_line, invalid_line, refuse_shell_misreadings
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
 METADATA_KEY = "sealfile"
@@ -114,9 +114,12 @@ class DotenvStore(Store):
         document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
                                   text.startswith(BOM) else "", newline=dominant_line_break(text))
         metadata: dict[str, str] = {}
+        misread = OTHER_BLANK.search(text) is not None or LONE_CR.search(text) is not None  # rare: lines looked at then
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:
                 raise invalid_line(binding)
+            if misread:
+                refuse_shell_misreadings(binding)
             raw = binding.original.string
             if binding.key is None:
                 before_header = _without_header(raw)

@@ -4,12 +4,19 @@ binding as that binding's own, so its line number points at the first of them.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.lines import line_number
 from sealfile.model.paths import format_keypath
-from sealfile.stores.dotenv_lines import blank_lines_before, dotenv_parser, read_alone
+from sealfile.stores.dotenv_lines import blank_lines_before, dotenv_parser, read_alone, where
+
+OTHER_BLANK = re.compile(r"[^\S \t\r\n]")
+"""A blank python-dotenv skips (Python's ``\\s``: NBSP, ``\\v``, ``\\f``, U+001C-001F, U+0085, U+2000-200A...)
+that a shell reads as text: before a ``#`` python-dotenv reads a comment, the shell a command."""
+LONE_CR = re.compile(r"\r(?!\n)")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
 def entry_line(binding: Any) -> int:
@@ -50,3 +57,36 @@ def _diagnose(raw: str) -> tuple[str | None, str]:
     except parser.Error:
         return key, f"the value's opening {quote} is never closed"
     return key, f"text after the value's closing {quote} (a {quote} inside the value needs a \\ before it)"
+
+
+def refuse_shell_misreadings(binding: Any) -> None:
+    """Refuse layout python-dotenv and a shell read apart: a blank other than a space or tab where python-dotenv
+    skips it (around a name, ``export`` or ``=``, before a comment, on a blank line), and a carriage return
+    alone, a line break to python-dotenv only. Layout is outside the seal, and ``decrypt`` keeps a dotenv
+    file's layout byte for byte: anyone who can push could write ``\\u00a0# $(cmd)``, a comment to every
+    sealfile reader and a command to a shell sourcing the decrypted file, or ``#\\r`` before a binding, which
+    hides it from the shell."""
+    raw = binding.original.string
+    if binding.key is None:
+        regions = [(0, raw)]
+    else:
+        key_end, start, end = where(raw)
+        after = end if end is not None else key_end
+        regions = [(0, raw[:start if start is not None else key_end]), (after, raw[after:])]
+    for offset, text in regions:
+        lone_cr = LONE_CR.search(text)
+        if lone_cr is not None:
+            _refuse(binding, offset + lone_cr.start(), "a carriage return alone, which python-dotenv reads as a "
+                    "line break and a shell sourcing the decrypted file as text")
+        for line in _LINE.finditer(text):
+            found = OTHER_BLANK.search(line.group().split("#", 1)[0])
+            if found is not None:
+                _refuse(binding, offset + line.start() + found.start(), f"a blank that is not a space or tab "
+                        f"(U+{ord(found.group()):04X}), which a shell sourcing the decrypted file reads as text "
+                        "(a '#' after it starts no comment there)")
+
+
+def _refuse(binding: Any, index: int, cause: str) -> None:
+    line = int(binding.original.line) + line_number(binding.original.string, index) - 1
+    raise FormatError(f"invalid dotenv line {line}: {cause}",
+                      keypath=format_keypath((binding.key,)) if binding.key else None)
