@@ -16,6 +16,10 @@ OTHER_BLANK = re.compile(r"[^\S \t\r\n]")
 """A blank python-dotenv skips (Python's ``\\s``: NBSP, ``\\v``, ``\\f``, U+001C-001F, U+0085, U+2000-200A...)
 that a shell reads as text: before a ``#`` python-dotenv reads a comment, the shell a command."""
 LONE_CR = re.compile(r"\r(?!\n)")
+_SHELL_LINE_END = re.compile(r"[\r \t]*\n")
+"""What may follow a carriage return alone: blanks and line breaks to the shell's line end (``\\r\\r\\n``)."""
+MISREAD = re.compile(r"[^\S \t\r\n]|\r(?!\n)|['\"]#")
+"""Any of what :func:`refuse_shell_misreadings` looks for may be in a text holding one of these (else none)."""
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
@@ -59,13 +63,14 @@ def _diagnose(raw: str) -> tuple[str | None, str]:
     return key, f"text after the value's closing {quote} (a {quote} inside the value needs a \\ before it)"
 
 
-def refuse_shell_misreadings(binding: Any) -> None:
-    """Refuse layout python-dotenv and a shell read apart: a blank other than a space or tab where python-dotenv
-    skips it (around a name, ``export`` or ``=``, before a comment, on a blank line), and a carriage return
-    alone, a line break to python-dotenv only. Layout is outside the seal, and ``decrypt`` keeps a dotenv
-    file's layout byte for byte: anyone who can push could write ``\\u00a0# $(cmd)``, a comment to every
-    sealfile reader and a command to a shell sourcing the decrypted file, or ``#\\r`` before a binding, which
-    hides it from the shell."""
+def refuse_shell_misreadings(binding: Any, at: int, text: str) -> None:
+    """Refuse layout python-dotenv and a shell read apart (a binding of ``text``, starting at ``at``). Layout is
+    outside the seal, and ``decrypt`` keeps a dotenv file's layout byte for byte, so anyone who can push could
+    write there what a shell sourcing the decrypted file runs or skips: a blank other than a space or tab where
+    python-dotenv skips it (``\\u00a0# $(cmd)`` is a comment to python-dotenv only), a ``#`` right after a
+    value's closing quote (``'v'#x $(cmd)``: a shell reads no comment there), and a carriage return alone with
+    text after it on the shell's line (``#\\r`` before a binding hides it from a shell; python-dotenv breaks the
+    line there)."""
     raw = binding.original.string
     if binding.key is None:
         regions = [(0, raw)]
@@ -73,12 +78,15 @@ def refuse_shell_misreadings(binding: Any) -> None:
         key_end, start, end = where(raw)
         after = end if end is not None else key_end
         regions = [(0, raw[:start if start is not None else key_end]), (after, raw[after:])]
-    for offset, text in regions:
-        lone_cr = LONE_CR.search(text)
-        if lone_cr is not None:
-            _refuse(binding, offset + lone_cr.start(), "a carriage return alone, which python-dotenv reads as a "
-                    "line break and a shell sourcing the decrypted file as text")
-        for line in _LINE.finditer(text):
+        if raw[after:after + 1] == "#" and start is not None:
+            _refuse(binding, after, "a '#' right after the value, which a shell sourcing the decrypted file "
+                    "reads as part of the value (write a space before a comment)")
+    for offset, part in regions:
+        for lone_cr in LONE_CR.finditer(part):
+            if not _SHELL_LINE_END.match(text, at + offset + lone_cr.end()):
+                _refuse(binding, offset + lone_cr.start(), "a carriage return alone, a line break to python-"
+                        "dotenv, not to a shell sourcing the decrypted file (use LF or CRLF line breaks)")
+        for line in _LINE.finditer(part):
             found = OTHER_BLANK.search(line.group().split("#", 1)[0])
             if found is not None:
                 _refuse(binding, offset + line.start() + found.start(), f"a blank that is not a space or tab "
