@@ -230,15 +230,15 @@ def _comments_alone(document: Any) -> str:
                                                                  if isinstance(item.key, Comment)]))
 
 
-def dotenv_text(branch: Branch) -> str:
+def dotenv_text(branch: Branch, *, shown: bool = True) -> str:  # shown: a plaintext (names and comments checked)
     lines = []
     for item in branch:
         if isinstance(item.key, Comment):
-            lines.append(f"#{sops_comment(item.key.text)}")
+            lines.append(f"#{sops_comment(item.key.text, shown)}")
         elif isinstance(item.value, (Branch, list)):
             raise FormatError("a dotenv file cannot hold a mapping or list", keypath=format_keypath((item.key,)))
         else:
-            lines.append(f"{sops_name(item.key)}={value_text(item.value).replace(chr(10), chr(92) + 'n')}")
+            lines.append(f"{sops_name(item.key, shown)}={value_text(item.value).replace(chr(10), chr(92) + 'n')}")
     return "".join(line + "\n" for line in lines)
 
 
