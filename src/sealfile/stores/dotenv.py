@@ -36,7 +36,7 @@ from sealfile.stores.dotenv_lines import (
     value_read_from_a_file,
 )
 from sealfile.stores.dotenv_metadata import PREFIX, STANZA_FIELD, metadata_from_lines, metadata_lines
-from sealfile.stores.dotenv_refusals import MISREAD, entry_line, invalid_line, refuse_shell_misreadings
+from sealfile.stores.dotenv_refusals import entry_line, invalid_line, may_misread, refuse_shell_misreadings
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
 METADATA_KEY = "sealfile"
@@ -114,7 +114,7 @@ class DotenvStore(Store):
         document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
                                   text.startswith(BOM) else "", newline=dominant_line_break(text))
         metadata: dict[str, str] = {}
-        misread = MISREAD.search(text) is not None  # rare: each line is looked at only then
+        misread = may_misread(text)  # rare: each line is looked at only then
         at = len(document.bom)  # python-dotenv drops the mark
         misreading: FormatError | None = None  # refused once the file is read (python-dotenv's errors first)
         for binding in parse_stream(io.StringIO(text)):

@@ -18,8 +18,19 @@ that a shell reads as text: before a ``#`` python-dotenv reads a comment, the sh
 LONE_CR = re.compile(r"\r(?!\n)")
 _SHELL_LINE_END = re.compile(r"[\r \t]*\n")
 """What may follow a carriage return alone: blanks and line breaks to the shell's line end (``\\r\\r\\n``)."""
-MISREAD = re.compile(r"[^\S \t\r\n]|\r(?!\n)|['\"]#")
-"""Any of what :func:`refuse_shell_misreadings` looks for may be in a text holding one of these (else none)."""
+_ASCII_OTHER_BLANKS = "\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def may_misread(text: str) -> bool:
+    """Whether ``text`` holds any of what :func:`refuse_shell_misreadings` looks for (else it holds none):
+    searched with C string scans, a regex over the whole text only when it holds non-ASCII characters."""
+    if "'#" in text or '"#' in text or ("\r" in text and LONE_CR.search(text) is not None):
+        return True
+    if text.isascii():
+        return any(char in text for char in _ASCII_OTHER_BLANKS)
+    return OTHER_BLANK.search(text) is not None
+
+
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
