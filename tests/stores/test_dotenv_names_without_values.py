@@ -18,7 +18,7 @@ from sealfile.stores.dotenv import DotenvStore
 
 UNVALUED = [("DEBUG\n", "DEBUG"), ("export DEBUG\n", "DEBUG"), ("  export   DEBUG  \r\n", "DEBUG"),
             ("DEBUG # from the environment\n", "DEBUG"), ("DEBUG#no space\n", "DEBUG"), ("export export \n", "export"),
-            ("'}'\n", "}"), ("C\r", "C"), ("DEBUG", "DEBUG")]
+            ("'}'\n", "}"), ("C\r\r\n", "C"), ("DEBUG", "DEBUG")]
 
 
 @pytest.mark.parametrize(("line", "name"), UNVALUED)

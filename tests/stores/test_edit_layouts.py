@@ -28,7 +28,7 @@ def key(age_identity: AgeIdentity) -> AgeKey:
 @pytest.mark.parametrize(("plaintext", "name", "expected"), [
     ("APP_ENV=production\r\nDB_PASSWORD=hunter2", "DB_PASSWORD", "APP_ENV=production\r\nDB_PASSWORD=x"),  # autocrlf
     ("A=1\r\nC=three # why", "C", "A=1\r\nC=x # why"),
-    ("A=1\rC='three'", "C", "A=1\rC='x'"),
+    ("A=1\r\r\nC='three'", "C", "A=1\r\r\nC='x'"),  # CRs alone break no line to a shell: refused, unless before LF
 ])
 def test_setting_the_unended_last_line_of_a_dotenv_file_adds_no_line_break(
         key: AgeKey, plaintext: str, name: str, expected: str) -> None:

@@ -162,8 +162,9 @@ def test_dotenv_layout_examples(key: AgeKey) -> None:
     "KEY=#not a comment\n",        # a value starting with #
     "export export= \n",           # the key named export, empty
     "KEY= #only a comment\n",      # an empty value
-    "A=1\rB='two'\rC=\r",          # lone CR line breaks
-    "A=1\r",
+    "A=1\r\r\nB='two'\r\r\nC=\r\r\n",    # CR CR LF: lone CRs a shell reads as blanks (a file broken by CRs
+                                     # alone: tests/gitflow/test_dotenv_layout_shells_read.py)
+    "A=1\r\r\n",
     "'}'=1\nX=a\\\n",              # a value ending in a backslash: only its recorded line spells it
     "A=1\n\ufeffB=2\n",           # a byte-order mark starting a later line is part of the name
     "#\n\ufeff=1\n",
@@ -179,7 +180,7 @@ def test_dotenv_lines_as_python_dotenv_reads_them(key: AgeKey, plaintext: str) -
     assert dotenv_reading(decrypt_text(changed, store=DOTENV)) == {**reading, name: "new value"}
 
 
-@pytest.mark.parametrize("line_break", ["\r\n", "\r"])
+@pytest.mark.parametrize("line_break", ["\r\n"])
 def test_a_dotenv_file_whose_line_breaks_changed_after_sealing_keeps_one_metadata_block(
         key: AgeKey, line_break: str) -> None:
     """git's core.autocrlf checks out a file sealed with LF as CRLF: 'set' writes the metadata again
@@ -192,6 +193,18 @@ def test_a_dotenv_file_whose_line_breaks_changed_after_sealing_keeps_one_metadat
     assert "\n" not in rest and "\r" not in rest  # no other line break anywhere, the metadata's included
     assert decrypt_text(changed, store=DOTENV) == "A=5\n# c\nB=2\n".replace("\n", line_break)
     assert decrypt_text(checked_out, store=DOTENV) == plaintext.replace("\n", line_break)
+
+
+def test_a_dotenv_file_whose_line_breaks_became_carriage_returns_alone_is_refused(key: AgeKey) -> None:
+    """Read before (as the test above, with CRs alone), refused now: a shell reads the decrypted file as one
+    line, python-dotenv as several (tests/gitflow/test_dotenv_layout_shells_read.py)."""
+    checked_out = seal_text("A=1\n# c\nB=2\n", [key], store=DOTENV).replace("\n", "\r")
+    with pytest.raises(FormatError) as refused:
+        change.set_value(checked_out, "A", "5", DOTENV)
+    assert refused.value.message.startswith("invalid dotenv line 1: a carriage return alone"), refused.value
+    with pytest.raises(FormatError) as refused:
+        decrypt_text(checked_out, store=DOTENV)
+    assert refused.value.message.startswith("invalid dotenv line 1: a carriage return alone"), refused.value
 
 
 

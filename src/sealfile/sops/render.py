@@ -32,6 +32,7 @@ from sealfile.sops.gotime import GoTime
 from sealfile.sops.goyaml import INDICATOR_TAG, double_quoted_by_go
 from sealfile.sops.initree import GO_SPACE, check_ini, ini_key_text, ini_value_text
 from sealfile.sops.nodes import Branch, Comment, Item, yaml_comment_lines
+from sealfile.stores.dotenv_lines import sops_comment, sops_name
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.plain_tags import plain_tag_11
 from sealfile.stores.yaml.reader import READ_APART
@@ -229,15 +230,15 @@ def _comments_alone(document: Any) -> str:
                                                                  if isinstance(item.key, Comment)]))
 
 
-def dotenv_text(branch: Branch) -> str:
+def dotenv_text(branch: Branch, *, shown: bool = True) -> str:  # shown: a plaintext (names and comments checked)
     lines = []
     for item in branch:
         if isinstance(item.key, Comment):
-            lines.append(f"#{item.key.text}")
+            lines.append(f"#{sops_comment(item.key.text, shown)}")
         elif isinstance(item.value, (Branch, list)):
             raise FormatError("a dotenv file cannot hold a mapping or list", keypath=format_keypath((item.key,)))
         else:
-            lines.append(f"{item.key}={value_text(item.value).replace(chr(10), chr(92) + 'n')}")
+            lines.append(f"{sops_name(item.key, shown)}={value_text(item.value).replace(chr(10), chr(92) + 'n')}")
     return "".join(line + "\n" for line in lines)
 
 

@@ -83,7 +83,7 @@ def _emit(document: Branch, kind: Kind) -> str:
         return json_text(document)
     if kind == "dotenv":
         *data, meta = document  # the metadata is the last item: a data key "sops" is data to SOPS's dotenv store
-        return dotenv_text(Branch(data)) + _flat_metadata(meta.value)
+        return dotenv_text(Branch(data), shown=False) + _flat_metadata(meta.value)  # names under sealfile's MAC
     return yaml_text([document], sops_file=True)
 
 

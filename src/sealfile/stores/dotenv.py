@@ -36,7 +36,7 @@ from sealfile.stores.dotenv_lines import (
     value_read_from_a_file,
 )
 from sealfile.stores.dotenv_metadata import PREFIX, STANZA_FIELD, metadata_from_lines, metadata_lines
-from sealfile.stores.dotenv_refusals import entry_line, invalid_line
+from sealfile.stores.dotenv_refusals import entry_line, invalid_line, may_misread, refuse_shell_misreadings
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
 METADATA_KEY = "sealfile"
@@ -114,10 +114,19 @@ class DotenvStore(Store):
         document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
                                   text.startswith(BOM) else "", newline=dominant_line_break(text))
         metadata: dict[str, str] = {}
+        misread = may_misread(text)  # rare: each line is looked at only then
+        at = len(document.bom)  # python-dotenv drops the mark
+        misreading: FormatError | None = None  # refused once the file is read (python-dotenv's errors first)
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:
                 raise invalid_line(binding)
+            if misread and misreading is None:
+                try:
+                    refuse_shell_misreadings(binding, at, text)
+                except FormatError as err:
+                    misreading = err
             raw = binding.original.string
+            at += len(raw)
             if binding.key is None:
                 before_header = _without_header(raw)
                 if before_header is not None:  # ours, written again with the metadata
@@ -137,6 +146,8 @@ class DotenvStore(Store):
             style = quote_of(raw)
             document[key] = _quoted(value, style)
             document.entries.append(_Entry(raw, key, value))
+        if misreading is not None:
+            raise misreading
         if metadata:
             stanzas = [value for field, value in metadata.items() if STANZA_FIELD.match(field)]
             refuse_many_json_nodes(*stanzas, counted=2 * (len(document) + len(metadata)))  # before json.loads

@@ -183,9 +183,36 @@ def fresh_style(value: Any, style: str | None) -> str | None:
     return "'" if single_quotable(value) or shared_spelling(value) is not None else style
 
 
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+"""A name every dotenv reader takes, and a shell sourcing the file never reads as a command."""
+
+
+def sops_name(key: Any, shown: bool = True) -> Any:
+    """``key``, the name of a SOPS file's value, if a decrypted dotenv line may start with it (``shown``; a
+    SOPS file written from a sealed one keeps its names, which sealfile's MAC covers). SOPS's MAC covers no
+    name: anyone who can push may rename ``NAME_unencrypted`` to ``touch${IFS}x;NAME_unencrypted``, which sops
+    and sealfile read back alike, and a shell sourcing the decrypted file ran."""
+    if shown and (not isinstance(key, str) or not NAME.fullmatch(key)):
+        raise FormatError("a name a shell sourcing the decrypted file would not read as one (only letters, "
+                          "digits, '_', '.' and '-', not first a digit; --output-type json shows it); SOPS's MAC "
+                          "does not cover names",
+                          keypath=format_keypath((key,)) if isinstance(key, (str, int, bool)) else None)
+    return key
+
+
+def sops_comment(text: str, shown: bool = True) -> str:
+    """``text``, a SOPS dotenv comment (outside SOPS's MAC) being ``shown`` decrypted, if python-dotenv reads all
+    of it as the comment: a carriage return ends it there (``#x\\rDB_HOST=evil``), where sops and a shell read
+    one line."""
+    if shown and "\r" in text:
+        raise FormatError("a comment holding a carriage return, a line break to python-dotenv (a binding after "
+                          "it would be read); SOPS's MAC does not cover comments")
+    return text
+
+
 def checked_name(key: Any, reserved: str) -> str:
     """``key`` if sealfile may write a line for it: a name every dotenv reader takes, not starting with ``reserved``."""
-    if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", key):
+    if not isinstance(key, str) or not NAME.fullmatch(key):
         raise FormatError("dotenv names must start with a letter or '_' and hold only letters, digits, '_', '.' "
                           "or '-'", keypath=format_keypath((key,)))
     if key.startswith(reserved):
