@@ -61,8 +61,8 @@ def test_only_a_key_the_history_held_is_found_and_a_missing_base_finds_nothing(s
     sandbox.sealfile("rotate", "b.enc.yaml")
     texts = {name: (sandbox.repo / name).read_text() for name in ("a.enc.yaml", "b.enc.yaml")}
     sealed = lambda name: name.endswith(".enc.yaml")  # noqa: E731
-    assert returned_keys(texts, "HEAD", sandbox.repo, sealed) == {"a.enc.yaml": Returned(rotation, "a.enc.yaml")}
-    assert returned_keys(texts, "no-such-revision", sandbox.repo, sealed) == {}
+    assert returned_keys(texts, "HEAD", sandbox.repo, sealed) == ({"a.enc.yaml": Returned(rotation, "a.enc.yaml")}, [])
+    assert returned_keys(texts, "no-such-revision", sandbox.repo, sealed) == ({}, [])
 
 
 def test_a_reverted_rotation_is_named_where_the_diff_driver_is_set_up(installed: Sandbox) -> None:

@@ -12,6 +12,7 @@ FOUND = [
     ("postgres://app:Zk8s9dLq2mN@db.internal:5432/app", "a password in a URL"),
     ("https://deploy:hunter2hunter2@registry.example.com/v2/", "a password in a URL"),
     ("://x, then postgres://app:Zk8s9dLq2mN@db/app", "a password in a URL"),
+    ("".join(f"pg://u:${{PW_{n}}}@db{n} " for n in range(16)) + "pg://u:Zk8s9dLq2mN@db", "a password in a URL"),
     ("Server=db;Database=app;User Id=sa;Password=Zq9xLm3kP2;", "a password in a connection string"),
     ("host=db user=app; pwd='Zq9xLm3kP2'", "a password in a connection string"),
     ("host=db port=5432 user=app password=Zq9xLm3kP2 dbname=app", "a password in a connection string"),  # libpq

@@ -3,6 +3,7 @@ key and the values it brings back."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,12 @@ def flag_replayed(files: list[FileReview], sealed: list[tuple[Change, str | None
     paths = [p for change, _, _ in sealed if change.path in set_now for p in (change.old_path, change.path) if p]
     if set_now:
         paths += sealed_at(base, root, is_sealed, set(paths))
-    for (file, path), held in replayed_tokens(set_now, base, root, dict.fromkeys(paths)).items():
+    replayed, unread = replayed_tokens(set_now, base, root, dict.fromkeys(paths))
+    for file, count in Counter(file for file, _ in unread).items():
+        entries[file].attention.append(f"{count} value(s) set here not compared "
+                                       "with the ciphertexts its history held: more versions matched than one "
+                                       "review reads (a value replayed from history would not be named)")
+    for (file, path), held in replayed.items():
         entry, where = entries[file], keypath(path)
         if held.source not in (file, entry.diff.renamed_from):
             entry.attention.append(f"{where}: a ciphertext copied from {held.source} (held there as of commit "

@@ -69,7 +69,7 @@ from sealfile.gitflow.patterns import (
     union,
 )
 from sealfile.gitflow.range_versions import EMPTY_TREE, in_commit, transient_versions, unread_violations
-from sealfile.gitflow.returned_keys import returned_keys
+from sealfile.gitflow.returned_keys import NOT_COMPARED, returned_keys
 from sealfile.gitflow.reused_mac import broken_signature, reused_in_range, reused_message
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.review_render import render as render
@@ -253,10 +253,12 @@ def _search_history(result: Review, sealed: list[tuple[Change, str | None, str |
         if entry.path in reused:
             entry.violations = [reused_message(reused[entry.path]),
                                 *(v for v in entry.violations if v != broken[entry.path])]
-    returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root,
-                             is_sealed)
+    returned, unread = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root,
+                                     is_sealed)
     flag_replayed(result.files, sealed, base, root, is_sealed)
     for entry in result.files:
+        if entry.path in unread:
+            entry.attention.append(NOT_COMPARED)
         if entry.path in returned:
             entry.key_returned_from = returned[entry.path].commit
             came_from = returned[entry.path].source  # the file itself, where it was before a move, or another

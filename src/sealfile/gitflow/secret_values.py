@@ -21,7 +21,6 @@ from sealfile.kms.found_keys import holds_marker
 
 _USERINFO = re.compile(r"[^\s/@:]{0,256}:([^\s/@]{1,256})@[^\s@]")
 """What follows a URL's ``://`` when it holds a password: ``user:password@host``."""
-MAX_URLS = 16
 _QUERY_PASSWORD = re.compile(r"(?i)[?&;](?:password|pwd)=([^&#;]{1,256})")
 """A password in a URL's query (JDBC's ``?user=app&password=...``, MongoDB's, MySQL's)."""
 MAX_URL_CHARS = 2048
@@ -73,11 +72,12 @@ def credential_in(value: Any, *, settings: bool = True) -> str | None:
 
 
 def _url_passwords(text: str) -> list[str]:
-    """The passwords of the first URLs in ``text``, each read from its ``://`` on in a bounded window, so that a
-    long value is read once (a pattern searched from every position reads it again from each)."""
+    """The passwords of the URLs in ``text``, each read from its ``://`` on in a bounded window, so that a long
+    value is read once (a pattern searched from every position reads it again from each). Every URL: the text is
+    bounded (:data:`MAX_CHARS`), and sixteen placeholders ahead of a real password hid it."""
     found: list[str] = []
     at = text.find("://")
-    while at >= 0 and len(found) < MAX_URLS:
+    while at >= 0:
         following = text.find("://", at + 3)
         if at > 0 and text[at - 1].isalnum():  # a scheme before it
             userinfo = _USERINFO.match(text, at + 3)
