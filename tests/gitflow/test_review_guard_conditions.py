@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.gitflow.test_review_safety_net import PRE_COMMIT
 from tests.support.git import Sandbox, seal_file
 
 WORKFLOW = """name: secrets
@@ -25,16 +26,6 @@ jobs:
 """
 STEP = "      - run: sealfile review origin/main HEAD --format markdown\n"
 GITLAB = "build:\n  script: [make]\nreview:\n  script:\n    - sealfile review $CI_MERGE_REQUEST_DIFF_BASE_SHA HEAD\n"
-PRE_COMMIT = """repos:
-  - repo: https://github.com/example/sealfile
-    rev: v1.0.0
-    hooks:
-      - id: sealfile-check
-  - repo: https://github.com/psf/black
-    rev: 24.1.0
-    hooks:
-      - id: black
-"""
 HOOK = "      - id: sealfile-check\n"
 JENKINS = ("pipeline {\n  stages {\n    stage('s') {\n      steps { sh 'sealfile review origin/main HEAD' }\n    }\n"
            "  }\n}\n")
