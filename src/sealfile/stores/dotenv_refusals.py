@@ -89,7 +89,7 @@ def refuse_shell_misreadings(binding: Any, at: int, text: str) -> None:
         key_end, start, end = where(raw)
         after = end if end is not None else key_end
         regions = [(0, raw[:start if start is not None else key_end]), (after, raw[after:])]
-        if raw[after:after + 1] == "#" and start is not None:
+        if raw[after:after + 1] == "#" and start is not None and raw[start:start + 1] in ("'", '"'):
             _refuse(binding, after, "a '#' right after the value, which a shell sourcing the decrypted file "
                     "reads as part of the value (write a space before a comment)")
     for offset, part in regions:
