@@ -127,7 +127,7 @@ HOSTILE_LINES = {  # each line took the scans' backtracking patterns time quadra
 def test_a_hostile_line_is_scanned_in_time_linear_in_it(name: str, tmp_path: Path) -> None:
     """In a fresh process given a minute (the patterns took hours), which must use a few seconds of CPU."""
     (tmp_path / name).write_text(HOSTILE_LINES[name])
-    shown, seconds = views_in_fresh_process(tmp_path / name, "[view.where for view in found.found]")
+    shown, seconds, _ = views_in_fresh_process(tmp_path / name, "[view.where for view in found.found]")
     assert shown == ("['', '\\\\x escapes on line 1']" if name == "printf.sh" else "['']") and seconds < 5
 
 

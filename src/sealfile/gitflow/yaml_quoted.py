@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-_OPENING = re.compile(r"""(?:^|:[ \t]|^[ \t]*-[ \t])[ \t]*"(?=(?:[^"\\]|\\[^n])*\\(?:n|$))""")
+_OPENING = re.compile(r"""(?:^|:[ \t]|^[ \t]*-[ \t])[ \t]*"(?=(?:[^"\\]|\\[^n])*+\\(?:n|$))""")
 """A value opening with a double quote whose text, on its first line, holds a ``\\n`` escape or ends in a ``\\``
 (its line break escaped). Read escape by escape: any other (``\\"`` too, which PyYAML writes for a quote) may stand
 before it; each character is one step of one branch, so a line is read in time linear in it."""

@@ -37,7 +37,7 @@ MARKERS = ("AGE-SECRET-KEY-1", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----")
 fixed strings ``git grep -F`` is given."""
 
 _AGE_IDENTITY = re.compile(r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}", re.IGNORECASE)
-_PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----")
+_PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ ){0,8})PRIVATE KEY( BLOCK)?-----")
 _BODY = re.compile(r"[A-Za-z0-9+/]{40}")
 """A key's armor holds one (base64 lines); a mention of the armor's name, or an empty pair, is no key."""
 MAX_BLOCK_CHARS = 65536

@@ -45,7 +45,7 @@ from sealfile.kms.trust import Target, literal_pattern
 URI_FORM = "https://VAULT[:PORT]/v1/ENGINE_PATH/keys/NAME"
 _ADDRESS = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?\Z|https?://\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?\Z")
 _SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9_.-]*"
-_ENGINE_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*\Z")
+_ENGINE_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*+\Z")
 _KEY_NAME = re.compile(rf"{_SEGMENT}\Z")
 _WRAPPED_VERSION = re.compile(r"vault:v([1-9][0-9]{0,9}):")
 _URI = re.compile(r"(?P<address>https?://[^/]+)/v1/(?P<engine>.+)/keys/(?P<name>[^/]+)/?\Z")

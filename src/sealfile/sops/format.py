@@ -83,9 +83,10 @@ def _text_field(value: Any) -> str:
 
 
 _SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
-                     r"(?:-(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?"
-                     r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?")
-"""blang/semver's ``Parse``: three numbers without leading zeros, then pre-release and build parts."""
+                     r"(?:-(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:[0-9]*[A-Za-z-][0-9A-Za-z-]*|0|[1-9][0-9]*))*+)?"
+                     r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*+)?")
+"""blang/semver's ``Parse``: three numbers without leading zeros, then pre-release and build parts. A repeated
+part's first branch is its longest (a possessive repeat takes the first branch that matches)."""
 
 
 def sops_version(value: Any) -> str:

@@ -108,7 +108,7 @@ def resolve(text: str, tag: str | None) -> tuple[str, Any]:
 
 _OLD_BOOL = frozenset(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
                        "n", "N", "no", "No", "NO", "off", "Off", "OFF"])
-_BASE_60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+_BASE_60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])++(?:\.[0-9_]*)?")
 
 
 def double_quoted_by_go(text: str) -> bool:

@@ -48,7 +48,7 @@ _TRAILING = re.compile(r"(?:[ \t]*:)?[ \t]+#(.*)")
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 """Where libyaml (so ruamel's marks, and yaml.v3) starts a new line: SOPS writes U+2028 and U+2029
 raw inside quoted values, and the lines the comments are found on must be the events' lines."""
-_AFTER_DASHES = re.compile(r"[ \t]*(?:-[ \t]+)+#")
+_AFTER_DASHES = re.compile(r"[ \t]*(?:-[ \t]+)++#")
 """A comment after sequence dashes (``- # note``): SOPS writes one where a list item is a list or
 mapping whose comment it kept in plaintext; yaml.v3 gives it to that inner collection."""
 

@@ -68,7 +68,7 @@ def yaml_bound(text: str) -> int:
     return 1 + text.count("---") + text.count("...") + 2 * entries + items
 
 
-_json_node = compiled_when_used(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\s\[\]{},:"]+|[\[{]', re.DOTALL)
+_json_node = compiled_when_used(r'"[^"\\]*(?:\\.[^"\\]*)*+"|[^\s\[\]{},:"]+|[\[{]', re.DOTALL)
 """What starts a node in JSON text: a string (a key too), a number or literal, an array or object."""
 
 

@@ -38,7 +38,7 @@ DEFAULT_CONTEXT: Mapping[str, str] = {"sealfile": "data-key"}
 """Encryption context of keys made from the CLI: ties the wrapped key to its use."""
 
 _KEY_ARN = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):(?P<account>\d{12}):"
+    r"arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z]{2}(?:-[a-z]+)++-\d+):(?P<account>\d{12}):"
     r"(?P<resource>key/(?:mrk-)?[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)",
     re.ASCII,  # AWS names are ASCII: Python's \d and \w also take other scripts' digits and letters
 )

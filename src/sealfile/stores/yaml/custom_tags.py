@@ -25,9 +25,9 @@ from sealfile.stores.yaml.spans import bare_tag_at, where, written_tag
 TAG_ENTRY = b"!"
 """The first byte of a tag's seal entry (§7), which starts no other entry."""
 _PROPERTY = r"(?:![^ \t\r\n,\[\]{}]*|&[^ \t\r\n,\[\]{}]*)"
-_PROPERTIES = re.compile(rf"(?:{_PROPERTY}[ \t\r\n]+)+")
+_PROPERTIES = re.compile(rf"(?:{_PROPERTY}[ \t\r\n]+)++")
 """A node's properties (its tag and anchor, in either order) and the blanks and line breaks after each."""
-_ONLY_PROPERTIES = re.compile(rf"{_PROPERTY}(?:[ \t\r\n]+{_PROPERTY})*")
+_ONLY_PROPERTIES = re.compile(rf"{_PROPERTY}(?:[ \t\r\n]+{_PROPERTY})*+")
 """The whole text of an empty plain scalar's node: its properties and nothing after the last."""
 
 

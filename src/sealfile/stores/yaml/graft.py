@@ -134,7 +134,7 @@ def _indentation(text: str, index: int) -> int:
     return found.end() - own if found else 0
 
 
-_LEADING = re.compile(r"(?: *- +)* *")
+_LEADING = re.compile(r"(?: *- +)*+ *")
 
 
 def _indented(written: str, was: int, column: int, brk: str) -> str:

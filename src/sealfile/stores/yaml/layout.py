@@ -54,4 +54,4 @@ def guess_layout(text: str) -> Layout:
 
 
 _COMMENT = re.compile(r"(?:^|(?<=[ \t]))#.*")  # a comment, so that ``key: # note`` still ends in its colon
-_PROPERTIES = re.compile(r"(?:[&!]\S*(?:[ \t]+|$))+")  # anchors and tags alone: ``&a``, ``!!map``, ``&a !t``
+_PROPERTIES = re.compile(r"(?:[&!]\S*(?:[ \t]+|$))++")  # anchors and tags alone: ``&a``, ``!!map``, ``&a !t``

@@ -122,7 +122,7 @@ def _first_entry(text: str, root: Any) -> int:
 # anchors and tags (no blanks inside either), each followed by blanks, line breaks and comments
 
 
-_properties = compiled_when_used(r"(?:[&!][^ \t\r\n]*(?:[ \t\r\n]|#[^\r\n]*)*)*")
+_properties = compiled_when_used(r"(?:[&!][^ \t\r\n]*(?:[ \t\r\n]|#[^\r\n]*)*+)*+")
 
 
 def _first_document(text: str, first_root: Any, block: str, newline: str) -> Edit:
@@ -152,7 +152,7 @@ def _after_blank_lines(text: str, position: int) -> int:
     return past_tab_blank_lines(text, found.end() if found else position)
 
 
-_blank_lines = compiled_when_used(r"(?:[ \t]*(?:\r\n?|\n))*(?:[ \t]+\Z)?")  # LF, CRLF or a CR alone
+_blank_lines = compiled_when_used(r"(?:[ \t]*(?:\r\n?|\n))*+(?:[ \t]+\Z)?")  # LF, CRLF or a CR alone
 
 
 def _last_value(root: Any) -> Any:

@@ -40,7 +40,7 @@ _YAML_12 = VersionedResolver(version=(1, 2))
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
 _ANCHOR = re.compile(r"&[^\s,\[\]{}]+\s+")
-_TAG_OR_ANCHOR = re.compile(r"(?:[&!][^\s,\[\]{}]*[ \t]+)*(?=[^\s!&])")
+_TAG_OR_ANCHOR = re.compile(r"(?:[&!][^\s,\[\]{}]*[ \t]+)*+(?=[^\s!&])")
 _SAME_IN_BOTH = {_TAG + "bool", _TAG + "null"}
 # A fraction of a second beyond microseconds (zeros: the reader refuses any other digit there), respelled.
 # Looked for in the whole text: a time may hold spaces, which no token of _TOKEN does.

@@ -18,7 +18,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status l
 if TYPE_CHECKING:
     from typing import Any
 
-_gap = compiled_when_used(r"(?:[ \t\r\n]|#[^\r\n]*)*")
+_gap = compiled_when_used(r"(?:[ \t\r\n]|#[^\r\n]*)*+")
 """Spaces, line breaks and comments: always matches."""
 _anchor = compiled_when_used(r"&[^\s,\[\]{}]*")
 _bare_tag = compiled_when_used(r"!(?:[\s,\]}]|\Z)")
@@ -149,7 +149,7 @@ def past_blank_lines(text: str, position: int) -> int:
     return found.end() if found else position
 
 
-_blank_lines = compiled_when_used(r"(?: *(?:\r\n?|\n))*(?: *\Z)?")
+_blank_lines = compiled_when_used(r"(?: *(?:\r\n?|\n))*+(?: *\Z)?")
 
 
 def _deepest_last(node: Any) -> Any:
@@ -173,7 +173,7 @@ def line_break_from(text: str, index: int, end: int | None = None) -> re.Match[s
 _line_break = compiled_when_used(r"\r\n?|\n")
 
 
-_alias_token = compiled_when_used(r"(?:[ \t\r\n:?,\[{-]|#[^\r\n]*)*\*[A-Za-z0-9_-]*")
+_alias_token = compiled_when_used(r"(?:[ \t\r\n:?,\[{-]|#[^\r\n]*)*+\*[A-Za-z0-9_-]*")
 """What comes between a key (or the item before) and an alias that is its value, and the alias."""
 
 

@@ -219,7 +219,7 @@ def _quiet_lines(text: str, position: int) -> str:
 
 _rest_of_line = compiled_when_used(r"[ \t]*(?:\r\n?|\n)")
 _blank_line_after = compiled_when_used(r"[^\r\n]*(?>\r\n?|\n) *(?:\r\n?|\n)")  # as sealed_end leaves out: no tab
-_quiet_lines_pattern = compiled_when_used(r"(?:[ \t]*(?:#[^\r\n]*)?(?:\r\n?|\n))*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
+_quiet_lines_pattern = compiled_when_used(r"(?:[ \t]*(?:#[^\r\n]*)?(?:\r\n?|\n))*+(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
 """Blank and comment-only lines (the last one may lack its line break)."""
 
 
