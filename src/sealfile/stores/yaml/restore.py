@@ -28,8 +28,8 @@ from sealfile.stores.yaml.spelled import Spelled, checkable, placed, spellings_r
 from sealfile.stores.yaml.splice import Edit, apply_edits, one_line_edit, recorded_spelling, render_edit, restore_edit
 
 
-def plaintext(text: str, scanned: Scan, leaves: list[Leaf],
-              values: list[tuple[Styled, bytes]]) -> tuple[str, bool, list[Spelled] | None]:
+def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[Styled, bytes]],
+              *, fresh_too: bool = False) -> tuple[str, bool, list[Spelled] | None]:
     """The decrypted text, whether every value was written afresh here (so no check is needed), and, when
     the recorded spellings put back are the only reason for a check and can be checked where they stand
     (:mod:`.spelled`), each of them.
@@ -40,7 +40,8 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf],
     than its span, through what the seal does not cover: its tag takes its meaning from the ``%TAG``
     directives before it (``%TAG !! tag:evil/`` added before ``!!str 0123``), and an anchor inside a
     token names the value for the aliases after it. So a text with a recorded spelling or a ``%TAG``
-    directive is read once more (:func:`ensure_same`)."""
+    directive is read once more (:func:`ensure_same`). ``fresh_too``: the spellings written afresh are listed with
+    the recorded ones, to be checked where they stand (a value-only ``set``'s read-back of the one value it wrote)."""
     edits: list[Edit] = []
     exact = "%" not in text or "%TAG" not in text  # one character first: memchr, not a substring search
     in_place = exact and checkable(scanned)  # whether only recorded spellings need a check
@@ -63,6 +64,8 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf],
         edit = render_edit(text, leaf, scalar, mapping_indent, cut[:2], tabs=tabs, newline=newline)
         if edit is None:
             edit, exact, in_place = _double_quoted(text, leaf, scalar), False, False
+        if fresh_too:
+            spellings.append((leaf, len(edits), scalar.value))
         edits.append(edit)
     edits.append(_cut_after(cut, edits))
     spelled = placed(spellings, edits, text) if in_place and spellings else None

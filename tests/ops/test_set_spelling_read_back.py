@@ -1,0 +1,98 @@
+"""A value-only ``set`` checks the text ``decrypt`` will print for the value it wrote, not only the token's payload:
+with the spelling choice broken (a string written plain where YAML 1.2 reads another type), the data check passed
+and ``decrypt`` printed ``x: 010``, the integer 10 to every YAML 1.2 reader. Now ``set`` refuses in one line naming
+the file and key path, and the file stays as it was byte for byte. JSON and dotenv read their whole decrypted text
+back through the store's reader (``ops/tree.py`` ``read_back``): pinned here the same way."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import sealfile.cli.commands  # noqa: F401  (registers the commands)
+from sealfile.cli.app import cli
+from sealfile.kms.age import AgeKey
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.loader import load_secrets
+from sealfile.stores import dotenv_lines, get_store, json_layout
+from sealfile.stores import json as json_store
+from sealfile.stores.yaml import scalars
+from tests.support.fast_path import age_key
+
+__all__ = ["age_key"]
+
+# (plaintext, key path, new value): each old value is a plain string, so the new one keeps the plain style
+YAML_CASES = {
+    "block": ("a: 1\nx: abc\n", "x", "010"),
+    "nested": ("m:\n  x: abc\n  y: 2\n", "m.x", "true"),
+    "list item": ("l:\n- abc\n- 2\n", "l[0]", "12"),
+    "flow": ("m: {x: abc, y: 2}\n", "m.x", "null"),
+    "crlf": ("a: 1\r\nx: abc\r\n", "x", "1e3"),
+}
+OTHER_CASES = {
+    "json": ('{\n  "a": 1,\n  "x": "abc"\n}\n', "x", "10"),
+    "dotenv": ("A=1\nX=abc\n", "X", "a #b"),
+}
+
+
+def _break_the_spelling_choice(syntax: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store's choice of a new value's spelling made wrong: a string written bare where it reads otherwise."""
+    if syntax == "yaml":
+        monkeypatch.setattr(scalars, "plain_ok", lambda value, *, flow: bool(value))
+    elif syntax == "json":  # the JSON store checks the text it splices reads as the data: that check broken too
+        real = json_layout._scalar
+
+        def scalar(source: str, value: Any) -> str:
+            return value if isinstance(value, str) and value.isdigit() else real(source, value)
+
+        monkeypatch.setattr(json_layout, "_scalar", scalar)
+        monkeypatch.setattr(json_store, "_reads_as", lambda text, document: True)
+    else:
+        monkeypatch.setattr(dotenv_lines, "SAFE_BARE", re.compile(r"[^\n]*\Z"))
+
+
+def _set_in_process(path: Path, keypath: str, value: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["set", str(path), keypath, "--", value], prog_name="sealfile")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stderr
+
+
+def _sealed_file(tmp_path: Path, syntax: str, plain: str, key: AgeKey) -> Path:
+    path = tmp_path / f"secrets.enc.{'env' if syntax == 'dotenv' else syntax}"
+    path.write_bytes(seal_text(plain, [key], store=get_store(syntax)).encode())
+    return path
+
+
+@pytest.mark.parametrize(("syntax", "case"), [("yaml", name) for name in sorted(YAML_CASES)]
+                         + [(name, name) for name in sorted(OTHER_CASES)])
+def test_a_set_whose_new_spelling_would_decrypt_as_another_value_is_refused(
+        syntax: str, case: str, age_key: AgeKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain, keypath, value = YAML_CASES[case] if syntax == "yaml" else OTHER_CASES[case]
+    path = _sealed_file(tmp_path, syntax, plain, age_key)
+    before = path.read_bytes()
+    _break_the_spelling_choice(syntax, monkeypatch)
+    code, stderr = _set_in_process(path, keypath, value)
+    assert code != 0
+    assert path.read_bytes() == before
+    refusal = stderr.strip()
+    assert "\n" not in refusal and "refusing to write" in refusal, refusal
+    assert str(path) in refusal and keypath.split(".")[-1].split("[")[0] in refusal, refusal
+    assert value not in refusal.replace(str(path), ""), refusal
+
+
+@pytest.mark.parametrize(("syntax", "case"), [("yaml", name) for name in sorted(YAML_CASES)]
+                         + [(name, name) for name in sorted(OTHER_CASES)])
+def test_an_unbroken_set_writes_the_value_as_the_string_given(syntax: str, case: str, age_key: AgeKey,
+                                                              tmp_path: Path) -> None:
+    plain, keypath, value = YAML_CASES[case] if syntax == "yaml" else OTHER_CASES[case]
+    path = _sealed_file(tmp_path, syntax, plain, age_key)
+    code, stderr = _set_in_process(path, keypath, value)
+    assert code == 0, stderr
+    held: Any = load_secrets(path, redacted=False)
+    for segment in keypath.replace("[", ".").replace("]", "").split("."):
+        held = held[int(segment) if segment.isdigit() else segment]
+    assert held == value and type(held) is str
