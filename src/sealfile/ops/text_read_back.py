@@ -70,17 +70,13 @@ def refuse_unless_restored(sealed: SplicedSealed, data_key: bytes, index: int) -
     the token just written (leaf ``index`` of ``sealed``, the text read back; none if negative), read where it
     stands, must be the value the token holds. The data check reads only the token's payload: a spelling chosen
     wrongly (``010`` plain for that string, which YAML 1.2 reads as the integer 10) passes it, and so does one that
-    does not fit before a line of blanks with a tab. Only that value is restored: read in place by the line scan's
-    reader when it can tell, else the text (the other values still tokens) read whole by ruamel."""
+    does not fit before a line of blanks with a tab. Only that value is restored and read
+    (:func:`~sealfile.stores.yaml.restore.restores_as_itself`)."""
     if index < 0:
         return
     leaf = sealed.scan.leaves[index]
     encoded, layout = unpack_payload(ValueCipher(data_key).open_payload(leaf.encoded_path, leaf.value, leaf.path))
-    scalar = decode_scalar(encoded)
-    text, _, spelled = restore.plaintext(sealed.body, sealed.scan, [leaf], [(scalar, layout)], fresh_too=True)
-    try:
-        restore.ensure_same(text, scalar.value, sealed.engine, leaf.path, spelled)
-    except FormatError:
+    if not restore.restores_as_itself(sealed.body, sealed.scan, leaf, (decode_scalar(encoded), layout), sealed.engine):
         raise FormatError("refusing to write: the sealed result would not decrypt to the value set (the spelling "
                           "decrypt would print for it would not read back as it; please report it)",
-                          keypath=format_keypath(leaf.path)) from None
+                          keypath=format_keypath(leaf.path))
