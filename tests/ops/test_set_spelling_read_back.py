@@ -16,11 +16,13 @@ from click.testing import CliRunner
 import sealfile.cli.commands  # noqa: F401  (registers the commands)
 from sealfile.cli.app import cli
 from sealfile.kms.age import AgeKey
+from sealfile.ops.change import set_value
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores import dotenv_lines, get_store, json_layout
 from sealfile.stores import json as json_store
-from sealfile.stores.yaml import scalars
+from sealfile.stores.yaml import restore, scalars
+from sealfile.stores.yaml.scan_check import CHECK_VARIABLE
 from tests.support.fast_path import age_key
 
 __all__ = ["age_key"]
@@ -32,6 +34,9 @@ YAML_CASES = {
     "list item": ("l:\n- abc\n- 2\n", "l[0]", "12"),
     "flow": ("m: {x: abc, y: 2}\n", "m.x", "null"),
     "crlf": ("a: 1\r\nx: abc\r\n", "x", "1e3"),
+    "anchored": ("a: &s abc\nb: 2\n", "a", "0x1F"),
+    "commented": ("x: abc  # note\ny: [1, abc]\n", "y[1]", "-.inf"),
+    "tab": ("x: abc\n# a\ttab\ny: 2\n", "x", "2001-12-14"),
 }
 OTHER_CASES = {
     "json": ('{\n  "a": 1,\n  "x": "abc"\n}\n', "x", "10"),
@@ -69,9 +74,13 @@ def _sealed_file(tmp_path: Path, syntax: str, plain: str, key: AgeKey) -> Path:
 
 @pytest.mark.parametrize(("syntax", "case"), [("yaml", name) for name in sorted(YAML_CASES)]
                          + [(name, name) for name in sorted(OTHER_CASES)])
+@pytest.mark.parametrize("switch", ["suite switch on", "off"])
 def test_a_set_whose_new_spelling_would_decrypt_as_another_value_is_refused(
-        syntax: str, case: str, age_key: AgeKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        syntax: str, case: str, switch: str, age_key: AgeKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off, as users run it: the one value is read by itself or in place, and that read alone refuses."""
     plain, keypath, value = YAML_CASES[case] if syntax == "yaml" else OTHER_CASES[case]
+    if switch == "off":
+        monkeypatch.delenv(CHECK_VARIABLE)
     path = _sealed_file(tmp_path, syntax, plain, age_key)
     before = path.read_bytes()
     _break_the_spelling_choice(syntax, monkeypatch)
@@ -96,3 +105,31 @@ def test_an_unbroken_set_writes_the_value_as_the_string_given(syntax: str, case:
     for segment in keypath.replace("[", ".").replace("]", "").split("."):
         held = held[int(segment) if segment.isdigit() else segment]
     assert held == value and type(held) is str
+
+
+QUICK = {"block", "nested", "list item", "flow", "crlf", "commented"}
+"""Where the new value's spelling is read in place or by itself: the text is not read again."""
+
+
+@pytest.mark.parametrize("case", sorted(YAML_CASES))
+def test_the_check_reads_the_one_value_unless_a_tab_or_anchor_is_around(case: str, age_key: AgeKey,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    plain, keypath, value = YAML_CASES[case]
+    sealed = seal_text(plain, [age_key])
+    monkeypatch.delenv(CHECK_VARIABLE)
+    whole: list[str] = []
+    real = restore._ensure_read_back
+    monkeypatch.setattr(restore, "_ensure_read_back", lambda text, *rest: (whole.append(text), real(text, *rest))[1])
+    set_value(sealed, keypath, value)
+    assert len(whole) == (0 if case in QUICK else 1)
+
+
+def test_the_suite_checks_the_one_value_read_against_the_whole_text(age_key: AgeKey,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken quick read (here: always yes) is caught with the suite's switch on."""
+    sealed = seal_text("x: abc\n", [age_key])
+    monkeypatch.setattr(scalars, "plain_ok", lambda value, *, flow: bool(value))
+    monkeypatch.setattr(restore, "spellings_read", lambda *args: True)
+    monkeypatch.setattr(restore, "_reads_alone", lambda *args: True)
+    with pytest.raises(AssertionError, match="the whole text does not read back"):
+        set_value(sealed, "x", "010")

@@ -104,10 +104,11 @@ def _reads_alone(spelled: Spelled, engine: Engine) -> bool:
     after ``- ``, or in a flow sequence, as it would where it stands: the same production there (a plain scalar ends
     at its line's end or `` #``, in flow also at a flow indicator; a quoted one at its quote), the text after it
     unchanged. The caller excludes what changes a spelling's meaning from afar (a directive, a tab); here, a
-    spelling first on its line (a document marker, a collection of its own) or after an anchor or tag."""
+    spelling first on its line (a document marker, a collection of its own) or after anything but an indicator
+    (an anchor, a tag: ``!!int`` before it)."""
     leaf, before, _, written, expected = spelled
     lead = before.rstrip()
-    if written.splitlines() != [written] or not lead or (not leaf.flow and lead[-1] not in ":-"):
+    if written.splitlines() != [written] or not lead or lead[-1] not in (":,[{" if leaf.flow else ":-"):
         return False
     shape = {"k": [expected] if leaf.flow or lead[-1] == "-" else expected}  # the top level is a mapping
     alone = f"k: [{written}]\n" if leaf.flow else f"k:\n- {written}\n" if lead[-1] == "-" else f"k: {written}\n"
