@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from ruamel.yaml import YAML
 
 import sealfile.cli.commands  # noqa: F401  (registers the commands)
 from sealfile.cli.app import cli
 from sealfile.kms.age import AgeKey
 from sealfile.ops.change import set_value
+from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores import dotenv_lines, get_store, json_layout
@@ -133,3 +135,52 @@ def test_the_suite_checks_the_one_value_read_against_the_whole_text(age_key: Age
     monkeypatch.setattr(restore, "_reads_alone", lambda *args: True)
     with pytest.raises(AssertionError, match="the whole text does not read back"):
         set_value(sealed, "x", "010")
+
+
+BLOCKS = {
+    "top-level key": ("a: 1\nx: |\n  abc\n", "x"),
+    "nested key": ("m:\n  n:\n    x: |-\n      abc\n    y: 2\n", "m.n.x"),
+    "compact list item's key": ("l:\n- x: |\n    abc\n  y: 2\n- 3\n", "l[0].x"),
+    "list item": ("l:\n- |\n  abc\n- 2\n", "l[0]"),
+    "indented list item": ("l:\n  - 1\n  - |-\n    abc\n", "l[1]"),
+}
+
+
+ESCAPED_ONLY = {  # what a value only a double-quoted spelling holds costs (ruamel's emitter writes it, for decrypt too)
+    "YAML.dump (sealfile.ops.text_read_back.refuse_unless_restored <- sealfile.stores.yaml.scalars.double_quoted_any)",
+    "YAML.dump_all (sealfile.ops.text_read_back.refuse_unless_restored <- "
+    "sealfile.stores.yaml.scalars.double_quoted_any)",
+    # the spelling read alone after ``k: `` (a line, not the file): the line scan reads no escapes
+    "parse (sealfile.ops.text_read_back.refuse_unless_restored <- sealfile.stores.yaml.scan.parsed)",
+    "YAML.get_constructor_parser (sealfile.ops.text_read_back.refuse_unless_restored <- "
+    "sealfile.stores.yaml.parsed.parsed_scan)",
+}
+
+
+@pytest.mark.parametrize("switch", ["suite switch on", "off"])
+@pytest.mark.parametrize("value", ["new", "two\nlines\n", "  leading\nspace"])
+@pytest.mark.parametrize("case", sorted(BLOCKS))
+def test_a_block_scalar_written_afresh_is_checked_without_a_parser(case: str, value: str, switch: str,
+                                                                   age_key: AgeKey, both_implementations: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value sealed from a literal block keeps that style: ``set`` writes its token, and the check restores it as
+    ``decrypt`` does, a block at its key's (or dash's) column, read in place by the line scan's reader. The column
+    came from ruamel's nodes (a whole parse on a hot ``set``: a conda recipe's ``description: |``), and a block
+    after a dash was not read in place. A value no literal block holds (a first line's leading space) is written
+    double-quoted with escapes: ruamel writes that spelling, and reads it alone, never the file. With the suite's
+    switch the whole text is read as well, and must agree."""
+    from tests.support.parser_calls import parser_calls
+
+    plain, keypath = BLOCKS[case]
+    sealed = seal_text(plain, [age_key])
+    if switch == "off":
+        monkeypatch.delenv(CHECK_VARIABLE)
+    with pytest.MonkeyPatch.context() as patch, parser_calls(patch) as calls:
+        written = set_value(sealed, keypath, value)
+    if switch == "off" and both_implementations == "fast":
+        assert set(calls) == (ESCAPED_ONLY if value[0] == " " else set()), dict(calls)
+        assert all(count == 1 for count in calls.values())
+    opened: Any = YAML(typ="safe", pure=True).load(decrypt_text(written))  # what decrypt prints, as YAML 1.2
+    for segment in keypath.replace("[", ".").replace("]", "").split("."):
+        opened = opened[int(segment) if segment.isdigit() else segment]
+    assert opened == value
