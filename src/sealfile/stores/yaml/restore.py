@@ -83,7 +83,11 @@ def restores_as_itself(text: str, scanned: Scan, leaf: Leaf, value: tuple[Styled
     """Whether the spelling :func:`plaintext` restores for ``leaf`` (alone: the other tokens stay) reads, where it
     stands, as its value: a value-only ``set``'s check of the token it wrote, at the cost of that value. Read in
     place by the line scan where it can tell (:mod:`.spelled`); else alone in the same context where that is its
-    meaning (:func:`_reads_alone`); else the text read whole (the suite reads it whole always, and compares)."""
+    meaning (:func:`_reads_alone`); else the text read whole. The suite's switch (:data:`.scan_check.CHECK_VARIABLE`)
+    reads it whole always, and fails if the quick read said otherwise: that whole read is the only reader the quick
+    ones are checked against on every ``set`` the suite runs (as :func:`ensure_same` for ``decrypt``), and a reader
+    of the value's context alone would share their blind spots; users never set it, and the hot paths are counted
+    without it (tests/cli/test_hot_paths_parse_nothing.py)."""
     edits, _, in_place, spellings = _edits(text, scanned, [leaf], [value], fresh_too=True)
     restored, spelled = apply_edits(text, edits), placed(spellings, edits, text)
     quick = spelled is not None and ((in_place and spellings_read(restored, spelled)) or (
