@@ -257,7 +257,7 @@ def _decoded_texts(out: Views, where: str, text: str, depth: int, name: str | No
     elif name is not None and name.lower().endswith((".yaml", ".yml")):
         quoted, undecoded = quoted_values(text, MAX_FOUND - len(escapes))
         escapes += quoted
-        out.not_read += [f"{where or 'the file'}: {note}" for note in undecoded]
+        out.not_read += [f"{where}: {note}" if where else note for note in undecoded]
     for many, bound, kind in ((escapes, MAX_FOUND, "escaped or URL-encoded texts"), (runs, MAX_WORDS, "base64 words"),
                               (hexes, MAX_FOUND, "hex runs"), (embedded, MAX_TEXTS, "block scalars or here-documents")):
         if len(many) > bound:
