@@ -29,6 +29,7 @@ FLOODS: dict[str, Callable[[int], str]] = {
     # one line, read whole (once cut at 4,096 characters): each URL's password read once
     "bundle.js": lambda size: "pg://u:${X}@h " * (size // 14) + "\n",
     "keywords.js": lambda size: "password=${X}; " * (size // 15) + "\n",
+    "examples.js": lambda size: "AKIAIOSFODNN7EXAMPLE " * (size // 21) + "\n",  # each example key judged once
 }
 SIZE = 256 * 1024
 

@@ -31,6 +31,9 @@ FOUND = [
      "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n",
      "a private key's text"),
     ("Server=db;" * 500 + "Password=Zq9xLm3kP2;", "a password in a connection string"),
+    # a stand-in ahead of a real one: only the first match was judged
+    ("AKIAIOSFODNN7EXAMPLE, then AKIAZ7Q3MXV4L2B6N8P1", "an AWS access key ID"),
+    ("sk_live_XXXXXXXXXXXXXXXXXXXXXXXX sk_live_a1B2c3D4e5F6g7H8i9J0k1L2", "a Stripe live key"),
 ]
 NOT_FOUND = [
     "postgres://app@db/app", "postgres://app:${DB_PASSWORD}@db/app", "postgres://app:{{ .password }}@db/app",

@@ -60,9 +60,9 @@ def credential_in(value: Any, *, settings: bool = True) -> str | None:
     text = value
     if holds_marker(text) and _KEY_BODY.search(text):
         return "a private key's text"
-    for pattern, kind in _TOKENS:
-        match = pattern.search(text)
-        if match and "EXAMPLE" not in match.group(0) and len(set(match.group(0)[-16:])) > 2:  # not sk_live_XXXX
+    for pattern, kind in _TOKENS:  # every match: a documented example key ahead of a real one hid it
+        if any("EXAMPLE" not in match.group(0) and len(set(match.group(0)[-16:])) > 2  # not sk_live_XXXX
+               for match in pattern.finditer(text)):
             return kind
     if any(_real(password) for password in _url_passwords(text)):
         return "a password in a URL"
