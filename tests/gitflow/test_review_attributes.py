@@ -98,3 +98,14 @@ def test_tens_of_thousands_of_sealed_files_are_each_asked_for_their_attributes(s
     sandbox.git("commit", "-q", "-m", "drop the diff driver")
     dropped = drivers_dropped("HEAD~1", "HEAD", sandbox.repo, lambda name: name.endswith(".enc.yaml"))
     assert len(dropped) == 40_002 and any(line.startswith(f"{names[-1]}: .gitattributes no longer") for line in dropped)
+
+
+def test_install_asks_for_the_attributes_of_tens_of_thousands_of_files_on_gits_input(sandbox: Sandbox) -> None:
+    """``sealfile git install`` checks every tracked sealed file: on one command line, 40,000 long paths failed."""
+    from sealfile.gitflow.drivers import not_sent_to_drivers
+
+    _installed(sandbox)
+    names = [f"team-{n:05}/{'x' * 80}/s.enc.yaml" for n in range(40_000)]
+    assert not_sent_to_drivers([*names, FILE], sandbox.repo, where_used=False) == {}
+    (sandbox.repo / ".gitattributes").write_text("*.enc.yaml -diff\n")
+    assert list(not_sent_to_drivers([*names, FILE], sandbox.repo, where_used=False))[-1] == FILE
