@@ -37,6 +37,7 @@ from sealfile.stores.dotenv_lines import (
 )
 from sealfile.stores.dotenv_metadata import PREFIX, STANZA_FIELD, metadata_from_lines, metadata_lines
 from sealfile.stores.dotenv_refusals import entry_line, invalid_line, may_misread, refuse_shell_misreadings
+from sealfile.stores.dotenv_shell import needs_a_look, refuse_shell_layout
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
 METADATA_KEY = "sealfile"
@@ -117,6 +118,7 @@ class DotenvStore(Store):
         misread = may_misread(text)  # rare: each line is looked at only then
         at = len(document.bom)  # python-dotenv drops the mark
         misreading: FormatError | None = None  # refused once the file is read (python-dotenv's errors first)
+        looked_at: list[tuple[Any, str]] = []  # bindings a shell may read otherwise, if the file is sealed
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:
                 raise invalid_line(binding)
@@ -140,6 +142,8 @@ class DotenvStore(Store):
             if key in document or (key.startswith(PREFIX) and key[len(PREFIX):] in metadata):
                 raise FormatError(f"invalid dotenv line {entry_line(binding)}: duplicate key",
                                   keypath=format_keypath((key,)))
+            if needs_a_look(raw, key, value):  # the metadata's lines too: a shell reads them
+                looked_at.append((binding, value))
             if key.startswith(PREFIX):
                 metadata[key[len(PREFIX):]] = value
                 continue
@@ -148,7 +152,9 @@ class DotenvStore(Store):
             document.entries.append(_Entry(raw, key, value))
         if misreading is not None:
             raise misreading
-        if metadata:
+        if metadata:  # sealed: the layout the seal does not cover must read alike to a shell
+            for binding, value in looked_at:
+                refuse_shell_layout(binding, value, entry_line(binding))
             stanzas = [value for field, value in metadata.items() if STANZA_FIELD.match(field)]
             refuse_many_json_nodes(*stanzas, counted=2 * (len(document) + len(metadata)))  # before json.loads
             document[METADATA_KEY] = metadata_from_lines(metadata)

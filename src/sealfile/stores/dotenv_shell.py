@@ -1,0 +1,75 @@
+"""What a shell sourcing a decrypted dotenv file (``set -a; . <(sealfile decrypt app.enc.env)``) reads in the
+layout the seal does not cover: the name and ``=`` of every binding, and the quoting of a value left in
+plaintext. The seal covers a name and a value as python-dotenv reads them (a token holds its value's quoting);
+anyone who can push may respell the rest, and a shell must then read what python-dotenv reads, or the file is
+refused: ``E_unencrypted='$(cmd)'`` requoted ``"$(cmd)"`` kept the MAC and ran ``cmd``; ``API_KEY= ENC[...]``
+kept it and made a shell run the secret as a command (its name then on stderr, in CI logs)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sealfile.errors import FormatError
+from sealfile.model.paths import format_keypath
+from sealfile.model.scalars import is_sealed
+from sealfile.stores.dotenv_lines import where
+
+_PLAIN_HEAD = re.compile(r"\s*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.\-]*)=")
+"""A binding's start as a shell reads it as an assignment: the name bare, ``=`` right after it, and the value
+right after that (blanks python-dotenv skips there end a shell's assignment: the value is then a command),
+unless it is empty (``KEY=  # note``)."""
+_SHELL_LITERAL = re.compile(r"[^\s|&;<>()$`\\\"'*?~{}]*\Z")
+"""A bare value a shell reads as it is written in an assignment, ``export`` too (``~`` is a home directory
+there, ``{a,b}`` a brace expansion after ``export``; the rest ends the word or expands)."""
+_DOUBLE_QUOTED_ESCAPES = re.compile(r"\\([\\\"$`\n])")
+"""What a shell undoes inside double quotes: ``\\`` before one of ``\\ " $ ` `` or a line break."""
+
+
+def needs_a_look(raw: str, key: str, value: str) -> bool:
+    """Whether a binding's layout may read otherwise to a shell (cheap: most lines are ``NAME=ENC[...]``)."""
+    head = _PLAIN_HEAD.match(raw)
+    return head is None or head.group(1) != key or raw[head.end():head.end() + 1] in (" ", "\t") or \
+        not is_sealed(value)
+
+
+def refuse_shell_layout(binding: Any, value: str, line: int) -> None:
+    """Refuse a binding of a sealed file whose name, ``=`` or (outside a token) value's spelling a shell sourcing
+    the decrypted file reads otherwise than python-dotenv; ``value`` as python-dotenv read it from the file."""
+    raw, key = binding.original.string, binding.key
+    _, start, end = where(raw)
+    keypath = format_keypath((key,))
+    if start is None or end is None:  # ``KEY`` alone: writers refuse it (check_sealable); its name is sealed
+        return
+    head = _PLAIN_HEAD.match(raw)
+    if head is None or head.group(1) != key or (head.end() != start and start != end):
+        raise FormatError(f"invalid dotenv line {line}: blanks around '=' or a quoted name, which a shell sourcing "
+                          f"the decrypted file reads as a command, and which the seal does not cover (write "
+                          f"{key}=value)", keypath=keypath)
+    if not is_sealed(value) and not read_alike(raw[start:end], value):
+        raise FormatError(f"invalid dotenv line {line}: a value left in plaintext whose quoting a shell sourcing "
+                          "the decrypted file reads otherwise ($, ` or \\ in double quotes, \\ in single quotes, "
+                          "or a blank or shell character unquoted), and which the seal does not cover (quote it "
+                          "in '...', as 'sealfile set' writes it)", keypath=keypath)
+
+
+def read_alike(spelled: str, value: str) -> bool:
+    """Whether a shell reads ``spelled`` (a value's text on its line, quotes included) as ``value``, which is what
+    python-dotenv reads from it (a line break in it as python-dotenv reads a file: LF, as ``decrypt`` prints it)."""
+    spelled = spelled.replace("\r\n", "\n")
+    if spelled[:1] == "'":
+        return spelled[1:-1] == value  # python-dotenv undoes \\ and \' there; a shell nothing
+    if spelled[:1] == '"':
+        inner = spelled[1:-1]
+        return "$" not in inner and "`" not in inner and \
+            _DOUBLE_QUOTED_ESCAPES.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), inner) == value
+    return spelled == value and _SHELL_LITERAL.match(value) is not None
+
+
+def as_a_shell_reads(text: str) -> str:
+    """A dotenv plaintext as ``decrypt`` prints it: its line breaks as python-dotenv reads them (it opens a file with
+    universal newlines), LF. Line breaks are the one layout Git itself changes (``core.autocrlf``), so the seal
+    cannot cover them, and a shell reads a CR before LF as the value's last character (``DEBUG=false\\r`` is not
+    ``false``): a CRLF file, checked out on Windows or pushed by anyone, prints as python-dotenv and every shell
+    read it. A CR alone with text after it on its line is refused before this (``dotenv_refusals``)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
