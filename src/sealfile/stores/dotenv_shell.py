@@ -27,30 +27,49 @@ _DOUBLE_QUOTED_ESCAPES = re.compile(r"\\([\\\"$`\n])")
 
 
 def needs_a_look(raw: str, key: str, value: str) -> bool:
-    """Whether a binding's layout may read otherwise to a shell (cheap: most lines are ``NAME=ENC[...]``)."""
+    """Whether a binding's layout may read otherwise to a shell: a value outside a token, or a name and ``=``
+    not written plain (cheap: most lines are ``NAME=ENC[...]``)."""
+    return not is_sealed(value) or not head_read_alike(raw, key, None)
+
+
+def head_read_alike(raw: str, key: str, empty: bool | None) -> bool:
+    """Whether a shell reads ``raw``'s name and ``=`` as an assignment to ``key``, as python-dotenv does: the name
+    bare, ``=`` right after it, and the value right after that, unless it is ``empty`` (``KEY=  # note``; ``None``:
+    not known, so not read as empty, and the line looked at no further)."""
     head = _PLAIN_HEAD.match(raw)
-    return head is None or head.group(1) != key or raw[head.end():head.end() + 1] in (" ", "\t") or \
-        not is_sealed(value)
+    if head is None or head.group(1) != key:
+        return empty is not None and where(raw)[1] is None  # ``KEY`` alone: no assignment (its name is sealed)
+    if raw[head.end():head.end() + 1] not in (" ", "\t"):
+        return True
+    if not empty:
+        return False
+    _, start, end = where(raw)
+    return start == end  # blanks then a comment or the line's end: bare, empty
+
+
+def head_misread(line: int, key: str) -> FormatError:
+    return FormatError(f"invalid dotenv line {line}: blanks around '=', or a name quoted or not made of letters, "
+                       "digits, '_', '.', '-', which a shell sourcing the decrypted file reads as a command, and which "
+                       "the seal does not cover (write NAME=value)", keypath=format_keypath((key,)))
 
 
 def refuse_shell_layout(binding: Any, value: str, line: int) -> None:
-    """Refuse a binding of a sealed file whose name, ``=`` or (outside a token) value's spelling a shell sourcing
-    the decrypted file reads otherwise than python-dotenv; ``value`` as python-dotenv read it from the file."""
+    """Refuse a binding of a sealed file whose value is outside a token and whose name, ``=`` or value's spelling a
+    shell sourcing the decrypted file reads otherwise than python-dotenv (``value``: python-dotenv's reading). The
+    line a token's value is printed on is looked at when it is printed (:func:`head_read_alike`)."""
     raw, key = binding.original.string, binding.key
+    if is_sealed(value):
+        return
     _, start, end = where(raw)
-    keypath = format_keypath((key,))
     if start is None or end is None:  # ``KEY`` alone: writers refuse it (check_sealable); its name is sealed
         return
-    head = _PLAIN_HEAD.match(raw)
-    if head is None or head.group(1) != key or (head.end() != start and start != end):
-        raise FormatError(f"invalid dotenv line {line}: blanks around '=' or a quoted name, which a shell sourcing "
-                          f"the decrypted file reads as a command, and which the seal does not cover (write "
-                          f"{key}=value)", keypath=keypath)
-    if not is_sealed(value) and not read_alike(raw[start:end], value):
+    if not head_read_alike(raw, key, start == end):
+        raise head_misread(line, key)
+    if not read_alike(raw[start:end], value):
         raise FormatError(f"invalid dotenv line {line}: a value left in plaintext whose quoting a shell sourcing "
                           "the decrypted file reads otherwise ($, ` or \\ in double quotes, \\ in single quotes, "
                           "or a blank or shell character unquoted), and which the seal does not cover (quote it "
-                          "in '...', as 'sealfile set' writes it)", keypath=keypath)
+                          "in '...', as 'sealfile set' writes it)", keypath=format_keypath((key,)))
 
 
 def read_alike(spelled: str, value: str) -> bool:
