@@ -77,9 +77,10 @@ def test_a_sealed_file_switched_to_crlf_prints_values_a_shell_reads_without_a_cr
     sandbox.commit("pushed by someone without a key")
     assert sandbox.sealfile("verify", FILE).returncode == 0  # line breaks are no data: Git changes them itself
 
-    done = sandbox.sealfile("decrypt", FILE)
-    assert "\r" not in done.stdout and done.stdout == PLAIN
-    shell = _sourced(sandbox, done.stdout, "DEBUG API_KEY DB_PASSWORD")
+    printed = sandbox.root / "printed.env"  # a file, not captured text: that would read CRLF as LF
+    sandbox.sealfile("decrypt", FILE, "-o", str(printed))
+    assert printed.read_bytes() == PLAIN.encode()
+    shell = _sourced(sandbox, printed.read_bytes().decode(), "DEBUG API_KEY DB_PASSWORD")
     assert shell.stdout == "[false][abc][hunter2]", shell
 
 
