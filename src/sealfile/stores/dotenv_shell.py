@@ -65,11 +65,30 @@ def refuse_shell_layout(binding: Any, value: str, line: int) -> None:
         return
     if not head_read_alike(raw, key, start == end):
         raise head_misread(line, key)
+    if key.startswith("sealfile_"):  # the metadata: a shell may read its text otherwise (a signature's "\n"), but
+        if not _runs_nothing(raw[start:end]):  # must run and expand nothing (a rule's pattern is the owner's)
+            raise FormatError(f"invalid dotenv line {line}: metadata spelled so that a shell sourcing the decrypted "
+                              "file expands or runs part of it, which the seal does not cover",
+                              keypath=format_keypath((key,)))
+        return
     if not read_alike(raw[start:end], value):
         raise FormatError(f"invalid dotenv line {line}: a value left in plaintext whose quoting a shell sourcing "
                           "the decrypted file reads otherwise ($, ` or \\ in double quotes, \\ in single quotes, "
                           "or a blank or shell character unquoted), and which the seal does not cover (quote it "
                           "in '...', as 'sealfile set' writes it)", keypath=format_keypath((key,)))
+
+
+_EXPANDED = re.compile(r"`|\$[^\s\"|)]")
+"""What a shell expands or runs inside double quotes: a command in backquotes, ``$`` before a name, ``(``, ``{`` or
+a special parameter (``$`` before a blank, ``"``, ``|`` or ``)``, as a rule's pattern ends, stays ``$``)."""
+
+
+def _runs_nothing(spelled: str) -> bool:
+    if spelled[:1] == "'":
+        return True
+    if spelled[:1] == '"':
+        return _EXPANDED.search(spelled[1:-1].replace("\\\\", "")) is None
+    return _SHELL_LITERAL.match(spelled) is not None
 
 
 def read_alike(spelled: str, value: str) -> bool:
