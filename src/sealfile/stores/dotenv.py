@@ -152,12 +152,12 @@ class DotenvStore(Store):
             document.entries.append(_Entry(raw, key, value))
         if misreading is not None:
             raise misreading
-        if metadata:  # sealed: the layout the seal does not cover must read alike to a shell
-            for binding, value in looked_at:
-                refuse_shell_layout(binding, value, entry_line(binding))
+        if metadata:
             stanzas = [value for field, value in metadata.items() if STANZA_FIELD.match(field)]
             refuse_many_json_nodes(*stanzas, counted=2 * (len(document) + len(metadata)))  # before json.loads
             document[METADATA_KEY] = metadata_from_lines(metadata)
+            for binding, value in looked_at:  # sealed: the layout the seal does not cover must read alike to a shell
+                refuse_shell_layout(binding, value, entry_line(binding))
         return document
 
     load_fast = load_editable

@@ -63,6 +63,8 @@ def refuse_shell_layout(binding: Any, value: str, line: int) -> None:
     _, start, end = where(raw)
     if start is None or end is None:  # ``KEY`` alone: writers refuse it (check_sealable); its name is sealed
         return
+    if key.startswith("sealfile_") and not _PLAIN_HEAD.match(key + "="):  # no field's name: refused as unknown
+        return
     if not head_read_alike(raw, key, start == end):
         raise head_misread(line, key)
     if key.startswith("sealfile_"):  # the metadata: a shell may read its text otherwise (a signature's "\n"), but
