@@ -8,7 +8,7 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from sealfile.errors import ConfigError, SealfileError, SignatureError, Untruste
 from tests.support.ssh import SshKeyPair, SshKeys, keygen_find_principals, keygen_sign, keygen_verify
 
 MESSAGE = b"the sealed file's signed digest\n"
-NOW = datetime(2030, 6, 1, tzinfo=timezone.utc).timestamp()
+NOW = datetime(2030, 6, 1, tzinfo=UTC).timestamp()
 
 
 def signature_by(key: SshKeyPair, namespace: str = "sealfile") -> str:
@@ -33,7 +33,7 @@ def signers(text: str, now: float = NOW) -> AllowedSigners:
 
 
 def utc(stamp: str) -> float:
-    return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc).timestamp()
+    return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC).timestamp()
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_validity_window_against_the_injected_clock(alice: SshKeyPair, tmp_path:
     line = f"alice {options} {alice.public_key.to_line()}\n"
     signature = signature_by(alice)
     (tmp_path / "allowed").write_text(line)
-    verify_time = "-Overify-time=" + datetime.fromtimestamp(now, timezone.utc).strftime("%Y%m%d%H%M%SZ")
+    verify_time = "-Overify-time=" + datetime.fromtimestamp(now, UTC).strftime("%Y%m%d%H%M%SZ")
     openssh = keygen_verify(tmp_path / "allowed", "alice", "sealfile", signature, MESSAGE, tmp_path, verify_time)
     if refusal is None:
         assert signers(line, now).verify(MESSAGE, signature, "sealfile").principal == "alice"
@@ -133,7 +133,7 @@ def test_times_without_z_are_local_as_in_openssh(tokyo_time: None, alice: SshKey
     (tmp_path / "message").write_bytes(MESSAGE)
     signature = keygen_sign(alice, tmp_path / "message")
     for now, valid in ((utc("20300531145959"), False), (utc("20300531150000"), True)):
-        stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y%m%d%H%M%SZ")
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d%H%M%SZ")
         found = keygen_find_principals(tmp_path / "allowed", signature, tmp_path, f"-Overify-time={stamp}")
         assert (found == ["alice"]) is valid
         assert (signers(line, now).principal_for(alice.public_key) == "alice") is valid

@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -142,10 +142,10 @@ def test_times_mean_what_openssh_reads_in_summer_time(berlin_time: None, ssh_key
     alice = ssh_keys.get()
     text = f"alice {option} {alice.public_key.to_line()}\n"
     signature = signature_by(alice)
-    start = datetime(2025, 7, 14, 21, tzinfo=timezone.utc).timestamp()
+    start = datetime(2025, 7, 14, 21, tzinfo=UTC).timestamp()
     for minutes in range(0, 16 * 60, 30):
         now = start + minutes * 60
-        stamp = datetime.fromtimestamp(now, timezone.utc).strftime("%Y%m%d%H%M%SZ")
+        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d%H%M%SZ")
         ours = AllowedSigners.from_text(text, clock=lambda now=now: now).principal_for(alice.public_key, "sealfile")
         assert (ours == "alice") is _openssh_verifies(text, ["alice"], signature, tmp_path, stamp), stamp
 

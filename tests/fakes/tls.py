@@ -38,7 +38,7 @@ def _name(common_name: str) -> x509.Name:
 
 def make_test_ca(directory: Path, dns_names: list[str], ips: list[str]) -> LocalCA:
     """Write ``ca.pem``, ``server.pem`` and ``server-key.pem`` into ``directory``."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
     ca_cert = (

@@ -136,8 +136,8 @@ def test_a_copy_under_one_key_path_is_found_and_a_charts_empty_form_is_not() -> 
 
 
 def test_a_path_thousands_deep_is_cut_at_the_sealed_files_depths_only() -> None:
-    """Each path is looked up under the prefixes the sealed files' depths give (16 keys at most), not under each
-    of its thousands: a tuple hashed per cut made a deep file's lookups quadratic in its depth."""
+    """Each path is looked up under the prefixes the sealed files' depths give, not under each of its thousands:
+    a tuple hashed per cut made a deep file's lookups quadratic in its depth."""
     import time
 
     copies = SealedCopies()
@@ -146,3 +146,28 @@ def test_a_path_thousands_deep_is_cut_at_the_sealed_files_depths_only() -> None:
     start = time.process_time()
     assert copies.copied_by(deep) is None
     assert time.process_time() - start < 1
+
+
+def test_a_copy_of_a_sealed_file_deeper_than_sixteen_keys_is_found_under_a_key_path() -> None:
+    """Cut at 16 keys, a sealed file whose first path was deeper was found at the top only: its copy under a Helm
+    release's ``config`` went unnamed."""
+    copies = SealedCopies()
+    first = tuple(f"level{n}" for n in range(20))
+    copies.add("deep.enc.yaml", {(*first, "user"): TOKEN, (*first, "password"): TOKEN})
+    copied = {("config", *first, "user"): "app", ("config", *first, "password"): "Zq8v"}
+    assert copies.copied_by(copied) == "deep.enc.yaml"
+
+
+def test_sealed_files_of_thousands_of_depths_are_charged_for_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every depth is a cut of each data path: thousands of them are charged, so the change fails as not compared
+    rather than taking minutes (uncharged, these cuts hash billions of keys)."""
+    import time
+
+    monkeypatch.setattr(copy_index, "MAX_COMPARISONS", 1_000_000)
+    copies = SealedCopies()
+    for depth in range(1, 2000):
+        copies.add(f"s{depth}.enc.yaml", {tuple(f"k{n}" for n in range(depth)): TOKEN, ("b",): TOKEN})
+    start = time.process_time()
+    with pytest.raises(copy_index.TooManyComparisons):
+        list(copies._as_written({(*(f"d{n}" for n in range(2000)), f"leaf{leaf}"): "x" for leaf in range(2000)}))
+    assert time.process_time() - start < 2

@@ -26,6 +26,10 @@ FLOODS: dict[str, Callable[[int], str]] = {
     "continued.sh": lambda size: "export API_TOKEN=a\\\n" * (size // 20),
     "assigned.sh": lambda size: "TOKEN=abcdefgh x://a: PASSWORD=x \\\n" * (size // 36),
     "backslashes.sh": lambda size: ("\\" * 4095 + "\n") * (size // 4096) + "\\" * size + "\n",
+    # one line, read whole (once cut at 4,096 characters): each URL's password read once
+    "bundle.js": lambda size: "pg://u:${X}@h " * (size // 14) + "\n",
+    "keywords.js": lambda size: "password=${X}; " * (size // 15) + "\n",
+    "examples.js": lambda size: "AKIAIOSFODNN7EXAMPLE " * (size // 21) + "\n",  # each example key judged once
 }
 SIZE = 256 * 1024
 

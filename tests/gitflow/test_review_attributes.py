@@ -82,3 +82,30 @@ def test_in_a_partial_clone_a_dropped_attributes_file_is_fetched_not_read_as_emp
     assert "?" in sandbox.git("-C", str(partial), "rev-list", "--objects", "--missing=print", "HEAD~1").stdout
     dropped = drivers_dropped("HEAD~1", "HEAD", partial, lambda name: name.endswith(".enc.yaml"))
     assert [line.split(":")[0] for line in dropped] == [FILE, "other.enc.yaml"]
+
+
+def test_tens_of_thousands_of_sealed_files_are_each_asked_for_their_attributes(sandbox: Sandbox) -> None:
+    """Every sealed file of ``head`` reaches ``git check-attr`` on its input: on its command line, 40,000 paths of
+    100 characters (4 MB) were past the OS bound, and the review of a ``.gitattributes`` change failed."""
+    _installed(sandbox)
+    blob = sandbox.git("rev-parse", f"HEAD:{FILE}").stdout.strip()
+    names = [f"team-{n:05}/{'x' * 80}/s.enc.yaml" for n in range(40_000)]
+    subprocess.run(["git", "update-index", "--index-info"], cwd=sandbox.repo, env=sandbox.env, check=True,
+                   input="".join(f"100644 {blob}\t{name}\n" for name in names), text=True)
+    sandbox.git("commit", "-q", "-m", "many sealed files")
+    (sandbox.repo / ".gitattributes").write_text("*.enc.yaml -diff\n")
+    sandbox.git("add", ".gitattributes")
+    sandbox.git("commit", "-q", "-m", "drop the diff driver")
+    dropped = drivers_dropped("HEAD~1", "HEAD", sandbox.repo, lambda name: name.endswith(".enc.yaml"))
+    assert len(dropped) == 40_002 and any(line.startswith(f"{names[-1]}: .gitattributes no longer") for line in dropped)
+
+
+def test_install_asks_for_the_attributes_of_tens_of_thousands_of_files_on_gits_input(sandbox: Sandbox) -> None:
+    """``sealfile git install`` checks every tracked sealed file: on one command line, 40,000 long paths failed."""
+    from sealfile.gitflow.drivers import not_sent_to_drivers
+
+    _installed(sandbox)
+    names = [f"team-{n:05}/{'x' * 80}/s.enc.yaml" for n in range(40_000)]
+    assert not_sent_to_drivers([*names, FILE], sandbox.repo, where_used=False) == {}
+    (sandbox.repo / ".gitattributes").write_text("*.enc.yaml -diff\n")
+    assert list(not_sent_to_drivers([*names, FILE], sandbox.repo, where_used=False))[-1] == FILE

@@ -90,3 +90,14 @@ def test_past_the_versions_one_review_reads_the_tokens_left_are_said_not_compare
     monkeypatch.setattr(returned_keys, "_READS_PER_KEY", 0)
     attention = review("HEAD~1", "HEAD", sandbox.repo).files[0].attention
     assert any(line.startswith("1 value(s) set here not compared with the ciphertexts") for line in attention)
+
+
+def test_tens_of_thousands_of_sealed_paths_are_searched_past_the_command_line_bound(sandbox: Sandbox) -> None:
+    """Every sealed path reaches one ``git log`` on its input: on its command line, 40,000 paths of 100
+    characters (4 MB) were past the OS bound, and the review failed. A name no line can carry still counts."""
+    _reverted_rotation(sandbox)
+    rotation = sandbox.git("rev-parse", "HEAD~1").stdout.strip()
+    others = [f"team-{n:05}/{'x' * 80}/s.enc.yaml" for n in range(40_000)] + ["two\nlines.enc.yaml", "cr.enc.yaml\r"]
+    markers = {FILE: returned_keys._markers((sandbox.repo / FILE).read_text(), FILE)}
+    found, unread = returned_keys.held_before(markers, "HEAD~1", sandbox.repo, [*others, FILE])
+    assert found == {FILE: Returned(rotation, FILE)} and unread == []

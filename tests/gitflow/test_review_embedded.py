@@ -140,6 +140,20 @@ def test_a_copy_in_a_yaml_double_quoted_value_folded_over_lines_is_found(sandbox
                                   "charts/values.yml": "double-quoted text on line 2"}, [SECRET])
 
 
+def test_a_double_quoted_value_too_long_to_decode_is_named_as_not_decoded(sandbox: Sandbox) -> None:
+    """Past 1 MiB a value is not decoded (YAML's reader takes seconds a megabyte): that went unsaid."""
+    copy = sealed_base(sandbox).decode().replace("\n", "\\n")  # decoded, it would be named as a copy
+    write_files(sandbox, {"deploy/configmap.yaml": f'data:\n  big: "{copy}{"x" * (1 << 20)}"\n'.encode()})
+    sandbox.commit("configmap")
+    status, shown = sandbox.review_last()
+    assert status == 0, shown
+    attention = shown.split("NEEDS ATTENTION:")[1]
+    said = "deploy/configmap.yaml: double-quoted text on line 2: more than 1 MiB: not decoded"
+    assert said in attention, shown
+    report = json.loads(sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json").stdout)
+    assert said in report["plaintext_notes"]
+
+
 def test_a_block_of_the_files_own_lines_is_judged_for_copies_not_again_for_credentials(sandbox: Sandbox) -> None:
     """A workflow's ``run: |`` with a URL's password is said once, for the file, not again for its block."""
     sealed_base(sandbox)

@@ -30,6 +30,9 @@ HOOK = "      - id: sealfile-check\n"
 JENKINS = ("pipeline {\n  stages {\n    stage('s') {\n      steps { sh 'sealfile review origin/main HEAD' }\n    }\n"
            "  }\n}\n")
 FLOW = ".github/workflows/secrets.yml"
+LONG_WHEN = JENKINS.replace("      steps", "      when { anyOf { "
+                            + "; ".join(f"branch 'r{n}'" for n in range(500)) + " } }\n      steps")
+"""A ``when`` block of 7,000 characters: a change at its end was past the 4,000 read, and went unnamed."""
 
 
 def _write(box: Sandbox, name: str, text: str) -> None:
@@ -102,6 +105,8 @@ ALTERED = {  # not proven from the text: named for the reviewer, the review not 
         HOOK, HOOK + "        files: ^(config|docs)/\n"), 6),
     "jenkins when": ("Jenkinsfile", JENKINS, JENKINS.replace(
         "      steps", "      when { branch 'nope' }\n      steps"), 4),
+    "jenkins when past 4,000 characters": ("Jenkinsfile", LONG_WHEN, LONG_WHEN.replace(
+        "branch 'r499' }", "branch 'r499'; not { branch 'main' } }"), 4),
 }
 
 
@@ -145,8 +150,9 @@ def test_a_hostile_ci_file_is_read_in_bounded_time() -> None:
     nested = "on:\n" + "".join(" " * depth + "- a:\n" for depth in range(2, 6000, 2)) + job
     flat = "".join(f"if: x{n}\n" for n in range(20000)) + job
     whens = "when { branch 'x' } " * 20000 + "sh 'sealfile review origin/main HEAD'\n"
+    inside = "when { " * 20000 + "sh 'sealfile review origin/main HEAD'\n"  # each within the one before
     started = time.process_time()
-    for name, text in ((FLOW, nested), (FLOW, flat), ("Jenkinsfile", whens)):
+    for name, text in ((FLOW, nested), (FLOW, flat), ("Jenkinsfile", whens), ("Jenkinsfile", inside)):
         violations, attention = _judged(name, STEP, text, {"review"}, lambda: ["config/prod.enc.yaml"])
         assert not violations and attention
     assert time.process_time() - started < 5

@@ -24,6 +24,16 @@ FOUND = [
     ("glpat-" + "Ab3dEf6hIj9lMn2pQr5t", "a GitLab token"),
     ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
      "-----END OPENSSH PRIVATE KEY-----\n", "a private key's text"),
+    # past 4,096 characters: a value was read only up to there
+    ("notes " * 1000 + "postgres://app:Zk8s9dLq2mN@db/app", "a password in a URL"),
+    ("x" * 5000 + " AKIAZ7Q3MXV4L2B6N8P1", "an AWS access key ID"),
+    ("#" * 5000 + "\n-----BEGIN OPENSSH PRIVATE KEY-----\n"
+     "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n",
+     "a private key's text"),
+    ("Server=db;" * 500 + "Password=Zq9xLm3kP2;", "a password in a connection string"),
+    # a stand-in ahead of a real one: only the first match was judged
+    ("AKIAIOSFODNN7EXAMPLE, then AKIAZ7Q3MXV4L2B6N8P1", "an AWS access key ID"),
+    ("sk_live_XXXXXXXXXXXXXXXXXXXXXXXX sk_live_a1B2c3D4e5F6g7H8i9J0k1L2", "a Stripe live key"),
 ]
 NOT_FOUND = [
     "postgres://app@db/app", "postgres://app:${DB_PASSWORD}@db/app", "postgres://app:{{ .password }}@db/app",
@@ -32,7 +42,7 @@ NOT_FOUND = [
     "-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n", "Password=;", "Password=${PW}",
     "a sentence about a password=value in prose is only prose", "https://example.com/path?user=a", 5432, None,
     "host=db user=app password=${PGPASSWORD}", "dbname=app password=", "jdbc:mysql://db/app?password=changeme",
-    "https://example.com/reset?password=&user=a",
+    "https://example.com/reset?password=&user=a", "lorem ipsum " * 1000, "pass " * 1000 + "password=changeme",
 ]
 
 
@@ -108,6 +118,24 @@ def test_review_names_credentials_in_a_data_file_that_does_not_read_as_data(sand
     shown = sandbox.review_last()[1]
     assert "chart/templates/configmap.yaml: line 4: a password in a URL, in plaintext" in shown, shown
     assert ".gitlab-ci.yml: line 2: a password in a URL, in plaintext" in shown
+    assert "Zk8s9dLq2mN" not in shown and "Hk29sLq8xx" not in shown
+
+
+def test_review_names_a_credential_past_four_thousand_characters_of_a_value_or_a_line(sandbox: Sandbox) -> None:
+    """A value and a script's line (a minified bundle's, a long ``curl``) were read up to 4,096 characters only:
+    a password in a URL after them was not named."""
+    seal_file(sandbox, "config/prod.enc.yaml", "db:\n  password: s3cret-a91\n")
+    sandbox.commit("base")
+    padding = "--header X-Trace=on " * 250
+    (sandbox.repo / "compose.yaml").write_text(f"services:\n  web:\n    environment:\n      NOTES: {padding}"
+                                               "postgres://app:Zk8s9dLq2mN@db/app\n")
+    (sandbox.repo / "deploy.sh").write_text(f"#!/bin/sh\ncurl {padding}https://ci:Hk29sLq8xx@reg.example.com/\n")
+    sandbox.commit("long lines")
+    status, shown = sandbox.review_last()
+    assert status == 0, shown
+    attention = shown.split("NEEDS ATTENTION:")[1]
+    assert "compose.yaml: services.web.environment.NOTES: a password in a URL, in plaintext" in attention, shown
+    assert "deploy.sh: line 2: a password in a URL, in plaintext" in attention
     assert "Zk8s9dLq2mN" not in shown and "Hk29sLq8xx" not in shown
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from sealfile.gitflow.gitcli import fork_point
 from tests.gitflow.test_returned_keys import _rotation_after_a_leaver
 from tests.support.git import Sandbox, seal_file
 
@@ -68,3 +69,26 @@ def test_a_branch_behind_base_is_not_read_as_undoing_it_past_the_cut(sandbox: Sa
     deep_enough = _shallow_clone(sandbox, 2)  # the fork is within the history fetched: counted from there
     shown = deep_enough.sealfile("review", "origin/main", "origin/feature", env=deep_enough.keyless_env()).stdout
     assert "stage.enc.yaml (added)" in shown and "prod.enc.yaml" not in shown
+
+
+def test_base_a_parent_past_the_cut_is_found_among_many_cut_commits(sandbox: Sandbox) -> None:
+    """A merge of 24 branches fetched 2 deep is cut at 24 commits; the one made on base's tip is read last (the
+    oldest): only 20 were read, and the review refused to tell the branch's changes from base's."""
+    seal_file(sandbox, "prod.enc.yaml", "db:\n  password: first-pw\n")
+    sandbox.commit("base")
+    root = sandbox.git("rev-parse", "HEAD").stdout.strip()
+    sandbox.git("commit", "-q", "--allow-empty", "-m", "main moves on")
+    branches = []
+    for n in range(24):  # the first on main's tip, the oldest; the others on the root, newer
+        sandbox.git("checkout", "-q", "-b", f"b{n}", "main" if n == 0 else root)
+        (sandbox.repo / f"f{n}.txt").write_text(f"{n}\n")
+        sandbox.git("add", "-A")
+        dated = {**sandbox.env, "GIT_COMMITTER_DATE": f"{1_700_000_000 + n} +0000"}
+        sandbox.git("commit", "-q", "-m", f"b{n}", env=dated)
+        branches.append(f"b{n}")
+    sandbox.git("checkout", "-q", "-b", "merged", "b0")
+    sandbox.git("merge", "-q", "--no-edit", *branches[1:])
+    sandbox.git("branch", "-q", "-D", *branches)  # fetched, each would be read past the merge's cut
+    cut = _shallow_clone(sandbox, 2)
+    assert len((cut.repo / ".git" / "shallow").read_text().split()) > 20
+    assert fork_point("origin/main", "origin/merged", cut.repo) == "origin/main"

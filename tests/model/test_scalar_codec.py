@@ -91,11 +91,11 @@ def test_the_rule_memo_keeps_types_and_depth_apart(kind: str) -> None:
 
 
 def test_a_datetime_decodes_the_same() -> None:
-    moment = dt.datetime(2026, 12, 1, 10, 30, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(2026, 12, 1, 10, 30, tzinfo=dt.UTC)
     assert decode_value(encode_scalar(moment)) == moment
 
 
-_UTC, _PLUS_ONE = dt.timezone.utc, dt.timezone(dt.timedelta(hours=1))
+_UTC, _PLUS_ONE = dt.UTC, dt.timezone(dt.timedelta(hours=1))
 HASHABLE_EDGES = st.one_of(
     st.sampled_from([0, 1, True, False, 1.0, 0.0, -0.0, None, "", "1", b"1",
                      dt.datetime(2024, 1, 1, tzinfo=_UTC), dt.datetime(2024, 1, 1, 1, tzinfo=_PLUS_ONE),

@@ -12,13 +12,14 @@ import re
 import pytest
 
 from sealfile.kms.age import AgeKey
-from sealfile.model.paths import Path
+from sealfile.model.paths import Path, get_at
 from sealfile.ops import yaml_seal
 from sealfile.ops.change import reseal_edited, set_value, unset_value
 from sealfile.ops.read import decrypt_text
 from sealfile.ops.spliced import SplicedSealed
 from sealfile.stores import get_store
 from sealfile.stores.yaml import splice
+from sealfile.stores.yaml.scan import scan
 from tests.support.fast_path import age_key, seal
 
 __all__ = ["age_key"]
@@ -114,9 +115,28 @@ def test_an_edit_that_leaves_a_block_scalar_keeps_its_token(shape: str, header: 
 @pytest.mark.parametrize("shape", END_SHAPES)
 def test_a_block_scalar_ending_the_text_keeps_its_token(shape: str, header: str, after: str, newline: str,
                                                         age_key: AgeKey) -> None:
-    """With or without a final line break: a new entry after a block there gives its last line one."""
+    """With or without a final line break: a new entry after a block there gives its last line one. Without one, a
+    new key after a block that is not strip-chomped goes last with the block written ``|-`` (the same value, so a
+    new token, every other token kept; it went first, keeping the token, the user's key at the top of the file)."""
     template, path, edits = END_SHAPES[shape]
-    _kept_through(template.format(h=header, after=after).replace("\n", newline), path, edits, 0, newline, age_key)
+    plaintext = template.format(h=header, after=after).replace("\n", newline)
+    if not after and "-" not in header:
+        rewritten = [edit for edit in edits if edit[0] == "set" and str(edit[1]).endswith("n")]
+        edits = [edit for edit in edits if edit not in rewritten]
+        for edit in rewritten:
+            _header_rewritten(plaintext, path, edit, age_key)
+    _kept_through(plaintext, path, edits, 0, newline, age_key)
+
+
+def _header_rewritten(plaintext: str, path: Path, edit: Edit, age_key: AgeKey) -> None:
+    sealed = seal(plaintext, age_key)
+    changed = _edited(sealed, edit, 0)
+    before, after = _tokens(sealed), _tokens(changed)
+    assert {p: t for p, t in after.items() if p in before and p != path} == \
+        {p: t for p, t in before.items() if p != path}, edit  # only the block's token is new
+    text = decrypt_text(changed)
+    assert get_at(scan(text).tree, path) == get_at(scan(plaintext).tree, path), edit  # its value stays
+    assert re.search(r"[|>][0-9]?-", text) and not text.endswith(("\n", "\r")), edit  # strip-chomped, still no break
 
 
 def test_a_token_that_took_in_the_blank_lines_is_kept_while_its_spelling_holds(age_key: AgeKey,

@@ -25,7 +25,7 @@ PLAIN = {"yaml": "a: 1\n", "json": '{"a": 1}\n', "dotenv": "A=1\n"}
 
 UNFIT: list[tuple[str, Any, str, str]] = [
     ("json", dt.date(2020, 1, 2), "d", "JSON has no date values"),
-    ("json", dt.datetime(2020, 1, 2, 3, 4, tzinfo=dt.timezone.utc), "d", "JSON has no datetime values"),
+    ("json", dt.datetime(2020, 1, 2, 3, 4, tzinfo=dt.UTC), "d", "JSON has no datetime values"),
     ("json", b"\x00\x01", "d", "JSON has no bytes values"),
     ("json", float("nan"), "d", "JSON cannot hold NaN or infinity"),
     ("json", {"x": [1, float("-inf")]}, "d.x.1", "JSON cannot hold NaN or infinity"),

@@ -135,7 +135,7 @@ def test_k8s_secret_refuses_more_values_than_the_api_server_takes() -> None:
                                   "1,048,576 in one Secret (split the file, or --extract a part)")
 
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.mark.parametrize(("value", "spelled"), [

@@ -44,7 +44,7 @@ SCALAR = st.one_of(
     TEXT, st.booleans(), st.none(), st.integers(min_value=-(2**70), max_value=2**70),
     st.sampled_from([0.5, -0.0, 1e20, 5e-324, 1.7976931348623157e308, float("inf"), float("-inf"), float("nan")]),
     st.sampled_from([dt.date(2024, 1, 2), dt.datetime(2024, 1, 2, 3, 4, 5), dt.datetime(2024, 1, 2, 3, 4, 5, 100,
-                     tzinfo=dt.timezone.utc), dt.datetime(2001, 12, 14, 21, 59, 43, 100000,
+                     tzinfo=dt.UTC), dt.datetime(2001, 12, 14, 21, 59, 43, 100000,
                                                           tzinfo=dt.timezone(dt.timedelta(hours=-5)))]),
     st.binary(max_size=6),
 )

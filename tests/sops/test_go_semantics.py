@@ -172,7 +172,7 @@ def test_yaml_v3_tags_and_quotes() -> None:
 
 
 @pytest.mark.parametrize("moment", [
-    dt.datetime(999, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+    dt.datetime(999, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
     dt.datetime(2024, 5, 1, 23, 30, 0, 120000, tzinfo=dt.timezone(dt.timedelta(hours=-2))),
 ])
 def test_lastmodified_is_written_as_go_writes_it(moment: dt.datetime) -> None:
@@ -186,14 +186,14 @@ def test_lastmodified_is_written_as_go_writes_it(moment: dt.datetime) -> None:
     _, recipient = generate_identity()
     text = write_sops(Branch([Item("a", "b")]), kind="yaml", data_key=os.urandom(32), rule=rule_from_metadata({}),
                       groups=[[("age", Branch([Item("recipient", recipient), Item("enc", "x")]))]], now=moment)
-    expected = rfc3339_seconds(marshal_text(moment.astimezone(dt.timezone.utc)).text)
+    expected = rfc3339_seconds(marshal_text(moment.astimezone(dt.UTC)).text)
     assert f"lastmodified: \"{expected}\"" in text or f"lastmodified: '{expected}'" in text, text
-    assert expected.startswith(f"{moment.astimezone(dt.timezone.utc).year:04d}-")
+    assert expected.startswith(f"{moment.astimezone(dt.UTC).year:04d}-")
     assert expected.endswith("Z")
 
 
 @pytest.mark.parametrize("moment", [
-    dt.datetime(999, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+    dt.datetime(999, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
     dt.datetime(2024, 5, 1, 3, 4, 5, 120000, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
     dt.datetime(2024, 5, 1, 3, 4, 5, 1, tzinfo=dt.timezone(-dt.timedelta(minutes=1))),
 ])

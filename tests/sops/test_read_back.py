@@ -22,7 +22,7 @@ _PLUS_ONE = dt.timezone(dt.timedelta(hours=1))
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("a: -0.0\n", {"a": 0.0}),  # -0.0 == 0.0
-    ("t: 2024-01-01T01:00:00+01:00\n", {"t": dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)}),  # one instant
+    ("t: 2024-01-01T01:00:00+01:00\n", {"t": dt.datetime(2024, 1, 1, tzinfo=dt.UTC)}),  # one instant
     ("1: x\n", {True: "x"}), ("1: x\n", {1.0: "x"}), ("-0.0: x\n", {0.0: "x"}),  # keys: 1 == True == 1.0
     ("? [1]\n: x\n", {(True,): "x"}),  # a sequence key, read as a tuple
 ])

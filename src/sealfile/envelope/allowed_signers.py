@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sealfile.envelope import sshsig
@@ -266,10 +266,8 @@ def _time_option(options: dict[str, str], name: str) -> float | None:
         if fmt is None or not (digits.isascii() and digits.isdigit()):
             raise ValueError(text)
         moment = datetime.strptime(digits, fmt)
-        if suffix:
-            seconds = moment.replace(tzinfo=timezone.utc).timestamp()
-        else:
-            seconds = time.mktime((*moment.timetuple()[:6], 0, 0, 0))
+        local = (*moment.timetuple()[:6], 0, 0, 0)
+        seconds = moment.replace(tzinfo=UTC).timestamp() if suffix else time.mktime(local)
     except (ValueError, OverflowError):
         raise ConfigError(f"{name}={text!r} is not YYYYMMDD[HHMM[SS]][Z]") from None
     if seconds <= 0:

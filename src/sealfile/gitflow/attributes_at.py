@@ -59,8 +59,9 @@ def _attributes(rev: str, root: Path, files: list[str]) -> dict[str, dict[str, s
         env |= {"GIT_DIR": _empty_git_dir(scratch), "GIT_ATTR_NOSYSTEM": "1", "GIT_ALTERNATE_OBJECT_DIRECTORIES":
                 os.path.abspath(os.path.join(root, git(["rev-parse", "--git-path", "objects"], root).strip("\n")))}
         Path(empty).touch()
-        out = git(["-c", f"core.attributesFile={empty}", "check-attr", "--cached", "-z", *_ATTRIBUTES, "--", *files],
-                  scratch, env=env)
+        # the files on git's input: every sealed file of a large repository exceeds the OS bound on a command line
+        out = git(["-c", f"core.attributesFile={empty}", "check-attr", "--cached", "-z", "--stdin", *_ATTRIBUTES],
+                  scratch, env=env, stdin="".join(f"{name}\0" for name in files))
     fields = out.split("\0")
     found: dict[str, dict[str, str]] = {}
     for path, attribute, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=False):

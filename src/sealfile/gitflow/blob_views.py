@@ -255,7 +255,9 @@ def _decoded_texts(out: Views, where: str, text: str, depth: int, name: str | No
     if name is not None and name.lower().endswith(".properties"):
         escapes += properties_values(text, MAX_FOUND - len(escapes))
     elif name is not None and name.lower().endswith((".yaml", ".yml")):
-        escapes += quoted_values(text, MAX_FOUND - len(escapes))
+        quoted, undecoded = quoted_values(text, MAX_FOUND - len(escapes))
+        escapes += quoted
+        out.not_read += [f"{where}: {note}" if where else note for note in undecoded]
     for many, bound, kind in ((escapes, MAX_FOUND, "escaped or URL-encoded texts"), (runs, MAX_WORDS, "base64 words"),
                               (hexes, MAX_FOUND, "hex runs"), (embedded, MAX_TEXTS, "block scalars or here-documents")):
         if len(many) > bound:

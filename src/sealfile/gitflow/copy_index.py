@@ -21,9 +21,10 @@ MAX_COMPARISONS = 20_000_000
 """Key paths and names compared for one review or check: a hundred times what a change of ten thousand ordinary
 files costs, a few seconds."""
 
-MAX_UNDER = 16
-"""Keys of a sealed file's first path looked for under another key path (a hostile path thousands deep is cut that
-many times, each a tuple hashed): deeper ones are found at the top only."""
+KEYS_HASHED = 16
+"""Keys of a path cut and hashed to look a sealed file's first path up that count as one comparison: a path is cut
+at each depth of the sealed files' first paths, however deep (cut at 16 keys at most, a deeper sealed file's copy
+under another key path went unfound), and a hostile path thousands deep is charged for it."""
 
 NAME_CHARS = 100
 """The characters of a name that count as one comparison: a name of a megabyte, cut at each of the sealed files'
@@ -64,7 +65,7 @@ class SealedCopies:
         self._by_name: dict[str, list[_Sealed]] = {}
         self._name_lengths: set[int] = set()
         self._work = 0
-        self._longest = 0
+        self._depths: set[int] = set()
 
     def add(self, source: str, leaves: dict[Path, Any]) -> None:
         """Index ``source``'s leaves (key path -> value, tokens as written)."""
@@ -74,7 +75,7 @@ class SealedCopies:
         entry = self._entries[paths] = _Sealed(source, len(self._sources), paths)
         self._sources.append(source)
         self._by_path.setdefault(paths[0], []).append(entry)
-        self._longest = max(self._longest, min(len(paths[0]), MAX_UNDER))
+        self._depths.add(len(paths[0]))
         if all(p for p in paths):
             from sealfile.runtime.flatten import env_name
 
@@ -96,9 +97,11 @@ class SealedCopies:
     def _as_written(self, leaves: dict[Path, Any]) -> Iterator[_Sealed]:
         """The sealed files whose key paths ``leaves`` hold, at the top or under one key path: a Helm release's
         ``config`` (the values ``helm secrets`` decrypted), an umbrella chart's ``subchart:``, an Ansible ``vars:``."""
-        for path in leaves:  # a lookup per cut, a charge per sealed file compared
+        for path in leaves:  # a lookup per cut, a charge per sealed file compared (and per 16 depths, 16 keys cut)
+            self._charge(len(self._depths) // KEYS_HASHED)
             # a sealed file's first path, under the prefix path[:cut]: one of the index's lengths, or the path whole
-            for cut in (0, *range(max(1, len(path) - self._longest), len(path))):
+            for cut in (0, *(len(path) - depth for depth in self._depths if depth < len(path))):
+                self._charge((len(path) - cut) // KEYS_HASHED)
                 for entry in self._by_path.get(path[cut:], ()):
                     self._charge(len(entry.paths))
                     prefix = path[:cut]

@@ -211,7 +211,9 @@ def not_sent_to_drivers(files: list[str], cwd: str | os.PathLike[str] = ".", *,
     from sealfile.gitflow.gitcli import git  # only here: few clones use drivers
 
     try:
-        out = git(["check-attr", *(["--cached"] if staged else []), "-z", "diff", "merge", "--", *files], cwd)
+        # on git's input: every tracked sealed file of a large repository exceeds the OS bound on a command line
+        out = git(["check-attr", *(["--cached"] if staged else []), "-z", "--stdin", "diff", "merge"], cwd,
+                  stdin="".join(f"{name}\0" for name in files))
     except SealfileError:
         return {}
     fields = out.split("\0")

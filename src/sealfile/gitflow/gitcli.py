@@ -96,21 +96,34 @@ def fork_point(base: str, head: str, cwd: str | os.PathLike[str]) -> str:
     return base if not found or found == tip else found
 
 
-_CUTS_READ = 20
-"""Commits at the cut of ``head``'s history whose parents are looked at (a clone cut at depth 1 has one)."""
-
-
 def _parent_past_cut(tip: str, head: str, cwd: str | os.PathLike[str]) -> bool:
     """Whether ``tip`` is a parent, past the cut, of a commit of ``head``'s shallow history: a commit, or the merge
-    CI checks out, made on the base's tip (each commit still names its parents; the cut only hides them)."""
+    CI checks out, made on the base's tip (each commit still names its parents; the cut only hides them). Every
+    commit at the cut is read, in one ``git cat-file``: a history fetched since a date is cut at each branch."""
     shallow = set(Path(git(["rev-parse", "--path-format=absolute", "--git-path", "shallow"], cwd).strip())
                   .read_text(encoding="ascii").split())
-    cut = [commit for commit in git(["rev-list", head], cwd).split() if commit in shallow][:_CUTS_READ]
-    for commit in cut:
-        header = git(["cat-file", "commit", commit], cwd).split("\n\n", 1)[0]
-        if f"\nparent {tip}" in f"\n{header}":
-            return True
-    return False
+    cut = [commit for commit in git(["rev-list", head], cwd).split() if commit in shallow]
+    return any(f"\nparent {tip}\n" in f"\n{header}\n" for header in _commit_headers(cut, cwd))
+
+
+def _commit_headers(commits: list[str], cwd: str | os.PathLike[str]) -> list[str]:
+    """The header (up to the message) of each of ``commits``, read in one ``git cat-file --batch``."""
+    done = subprocess.run(["git", "cat-file", "--batch"], cwd=cwd, capture_output=True, check=False, env=git_env(),
+                          input="".join(f"{commit}\n" for commit in commits).encode("ascii"))
+    if done.returncode != 0:
+        raise SealfileError(f"git cat-file failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    headers, at = [], 0
+    for _ in commits:  # each: "<id> commit <size>\n", the object, "\n"; sizes count bytes
+        line_end = done.stdout.index(b"\n", at)
+        said = done.stdout[at:line_end].split()
+        if len(said) < 3:  # "<id> missing": no parent named
+            at = line_end + 1
+            continue
+        size = int(said[2])
+        body = done.stdout[line_end + 1:line_end + 1 + size]
+        headers.append(body.split(b"\n\n", 1)[0].decode("utf-8", "replace"))
+        at = line_end + 1 + size + 1
+    return headers
 
 
 def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:

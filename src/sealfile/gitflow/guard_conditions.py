@@ -32,9 +32,7 @@ _CONDITION = re.compile(
 """Keys that decide whether the mapping they are in (a file, a job, a step, a hook) runs, in any CI kind read."""
 _TRAILING_COMMENT = re.compile(r"[ \t]#.*")
 _WHEN_BLOCK = re.compile(r"\bwhen[ \t]*\{")
-_WHEN_CHARS = 4000
-"""Characters of a ``when`` block read (each is read once: many of them in a hostile file cost no rescan each)."""
-
+_BRACE = re.compile(r"[{}]")
 
 @dataclass
 class Condition:
@@ -96,14 +94,20 @@ def governing(text: str, judge: Callable[[Condition], str | None] | None = None)
 
 
 def _jenkins(text: str) -> list[Condition]:
-    """Each ``when { ... }`` of a Jenkinsfile that runs sealfile (its braces matched): read whole, not per stage."""
-    found, line, counted = [], 1, 0
+    """Each ``when { ... }`` of a Jenkinsfile that runs sealfile (its braces matched, to the text's end if they
+    never close): read whole, not per stage. A ``when`` inside another is part of that one's text, so each
+    character is read once, however long or many the blocks (a bound of 4,000 characters left a change past it
+    unnamed)."""
+    found, line, counted, end = [], 1, 0, -1
     for start in (m.start() for m in _WHEN_BLOCK.finditer(text)):
+        if start <= end:  # within the block before: read with it
+            continue
         line, counted = line + text.count("\n", counted, start), start  # each part of the text counted once
-        depth, end = 0, start
-        for end in range(text.index("{", start), min(len(text), start + _WHEN_CHARS)):
-            depth += {"{": 1, "}": -1}.get(text[end], 0)
+        depth, end = 0, len(text) - 1
+        for brace in _BRACE.finditer(text, text.index("{", start)):
+            depth += 1 if brace.group() == "{" else -1
             if depth == 0:
+                end = brace.start()
                 break
         block = " ".join(text[start:end + 1].split())
         found.append(Condition("when", line, [(0, block)]))

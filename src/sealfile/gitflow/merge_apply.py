@@ -160,9 +160,14 @@ def comments_not_merged(base: Side, theirs: Side, merged: str) -> str | None:
     otherwise such a change is lost without a word, and a rebased commit made of it is dropped as empty. Counts
     only: a comment is plaintext, and may hold anything."""
     before, after, result = (_comment_lines(text) for text in (base.plaintext, theirs.plaintext, merged))
-    added = sum(((after - before) - result).values())  # where it is: written at another key, it is not theirs'
+    added = (after - before) - result  # where it is: written at another key, it is not theirs'
     was, now, kept = (_texts(lines) for lines in (before, after, result))
-    missing = added + sum(((was - now) & kept).values())  # anywhere: still in the file, not removed
+    stale = (was - now) & kept  # anywhere: still in the file, not removed
+    # or taken out of its document and still in it: a comment theirs moved to another document where the same text
+    # already was cancels its own removal counted over the whole file (seed 47119)
+    was_in, now_in, kept_in = (_in_documents(lines) for lines in (before, after, result))
+    stale |= Counter(comment.strip() for (_document, comment) in ((was_in - now_in) & kept_in).elements())
+    missing = sum(added.values()) + sum(stale.values()) - sum((_texts(added) & stale).values())  # a move counts once
     if not missing:
         return None
     return (f"{theirs.name}' comment changes are not merged ({missing} comment line{'s' * (missing > 1)}): the merge "
@@ -202,4 +207,13 @@ def _texts(lines: Counter[Where]) -> Counter[str]:
     found: Counter[str] = Counter()
     for (_document, comment, _next), count in lines.items():
         found[comment.strip()] += count
+    return found
+
+
+def _in_documents(lines: Counter[Where]) -> Counter[tuple[int, str]]:
+    """Each comment line with its indentation and document (not the line after it: a key removed below a comment
+    leaves it over another key, where it still is)."""
+    found: Counter[tuple[int, str]] = Counter()
+    for (document, comment, _next), count in lines.items():
+        found[document, comment] += count
     return found

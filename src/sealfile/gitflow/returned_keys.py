@@ -124,9 +124,14 @@ def _held_in(markers: dict[_Key, list[str]], base: str, cwd: str | os.PathLike[s
     if not chosen or not paths:
         return {}, []
     pattern = "|".join(marker.replace("+", "\\+") for marker in chosen)  # the one ERE character base64 has
+    # the paths on git's input, a line each: tens of thousands of them exceed the OS bound on one command line;
+    # a name a line cannot carry (a line break in it, a carriage return at its end) goes on the command line
+    aside = [path for path in paths if "\n" in path or path.endswith("\r")]
+    on_input = "".join(f"{path}\n" for path in paths if "\n" not in path and not path.endswith("\r"))
     try:  # -S counts the pattern in each version: a commit that added or removed a marker is listed
         out = git(["--literal-pathspecs", "log", *STORED_TEXT, "-z", "--pickaxe-regex", f"-S{pattern}",
-                   "--format=%H", "--name-only", "--no-renames", base, "--", *paths], cwd)
+                   "--format=%H", "--name-only", "--no-renames", "--stdin", base, "--", *aside], cwd,
+                  stdin=f"--\n{on_input}")
     except SealfileError:
         return {}, []  # a shallow clone or an unknown base: nothing to compare with, as before
     held: dict[_Key, Returned] = {}

@@ -45,8 +45,8 @@ _HINTS = re.compile("akia|asia|gh[pousr]_|github_pat_|glpat-|xox|k_live_|aiza|np
 """A literal that each shape above, and each credential but a private key, holds (in lower case): one search of
 these is ten times faster than of the shapes, in a large text that holds none (a log, a bundle)."""
 MAX_LINES_SHOWN = 20
-MAX_CHARS = 4096
-"""Longer values are looked at up to here: a credential sits in a URL or a line, and a value is attacker-written."""
+_LONG = 4096
+"""A longer value is first searched once for a hint (:data:`_HINTS`, a private key's marker): most hold none."""
 
 
 def credential_in(value: Any, *, settings: bool = True) -> str | None:
@@ -54,12 +54,15 @@ def credential_in(value: Any, *, settings: bool = True) -> str | None:
     Without ``settings``, a bare ``password=...`` is not one (in code it is an assignment)."""
     if not isinstance(value, str) or len(value) < 8:
         return None
-    text = value[:MAX_CHARS]
+    # read whole, each search linear: cut at 4,096 characters, a credential past them was not named
+    if len(value) > _LONG and not holds_marker(value) and _HINTS.search(value.lower()) is None:
+        return None
+    text = value
     if holds_marker(text) and _KEY_BODY.search(text):
         return "a private key's text"
-    for pattern, kind in _TOKENS:
-        match = pattern.search(text)
-        if match and "EXAMPLE" not in match.group(0) and len(set(match.group(0)[-16:])) > 2:  # not sk_live_XXXX
+    for pattern, kind in _TOKENS:  # every match: a documented example key ahead of a real one hid it
+        if any("EXAMPLE" not in match.group(0) and len(set(match.group(0)[-16:])) > 2  # not sk_live_XXXX
+               for match in pattern.finditer(text)):
             return kind
     if any(_real(password) for password in _url_passwords(text)):
         return "a password in a URL"
@@ -73,8 +76,8 @@ def credential_in(value: Any, *, settings: bool = True) -> str | None:
 
 def _url_passwords(text: str) -> list[str]:
     """The passwords of the URLs in ``text``, each read from its ``://`` on in a bounded window, so that a long
-    value is read once (a pattern searched from every position reads it again from each). Every URL: the text is
-    bounded (:data:`MAX_CHARS`), and sixteen placeholders ahead of a real password hid it."""
+    value is read once (a pattern searched from every position reads it again from each). Every URL: sixteen
+    placeholders ahead of a real password hid it."""
     found: list[str] = []
     at = text.find("://")
     while at >= 0:
@@ -220,7 +223,7 @@ Dockerfile's ``ENV``): in capitals, as environment variables are named; code's `
 
 def _assigned(line: str) -> str | None:
     """What a line setting a variable named like a secret to a literal value holds (``export DB_PASSWORD=...``)."""
-    match = _ASSIGNMENT.match(line[:MAX_CHARS])
+    match = _ASSIGNMENT.match(line)
     if match is None:
         return None
     value = match.group(2).strip("\"'")
@@ -243,5 +246,5 @@ def _file_credential(kind: _FileKind | None, line: str) -> str | None:
     if kind is None:
         return None
     _, pattern, group, said = kind
-    match = pattern.search(line[:MAX_CHARS])
+    match = pattern.search(line)
     return said.format(*match.groups()) if match and _real(match.group(group).strip("\"'")) else None

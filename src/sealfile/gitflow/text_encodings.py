@@ -12,6 +12,7 @@ import re
 from pathlib import PurePosixPath
 
 from sealfile.gitflow.hex_dumps import dump_bytes
+from sealfile.gitflow.hex_escapes import unescaped
 
 MIN_BASE64 = 16
 """Characters of base64 read whatever it decodes to (12 bytes): shorter words of its alphabet are names and
@@ -28,7 +29,6 @@ _HEX_ESCAPES = re.compile(r"(?:\\x[0-9A-Fa-f]{2}(?:(?!\\x[0-9A-Fa-f]{2}).){0,8})
 _SINGLE_QUOTED = re.compile(r"'([^'\n]*)'")
 """A shell string literal in single quotes; one in double quotes is found as JSON's are (:func:`json_literals`):
 either's escapes are decoded apart from the code around it."""
-_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|[ntr\\'\"])")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _BLOCK_END = re.compile(r"</(?:w:p|a:p|text:p|text:h|p|div|li|tr|h[1-6]|si|row)>"
                         r"|<(?:w:br|w:cr|br|text:line-break)\b[^>]*>", re.IGNORECASE)
@@ -81,7 +81,7 @@ def escaped(text: str) -> list[tuple[str, str | None, str]]:
         if "\\x" in line and _HEX_ESCAPES.search(line):
             literals = [literal for literal in (*_SINGLE_QUOTED.findall(line), *json_literals(line))
                         if "\\x" in literal] or [line]
-            found += [(f"\\x escapes on line {number}", None, _unescaped(literal))
+            found += [(f"\\x escapes on line {number}", None, unescaped(literal))
                       for literal in literals[:MAX_FOUND + 1 - len(found)]]
         if "%" in line:
             found += _percent_encoded(line, f"URL-encoded text on line {number}", MAX_FOUND + 1 - len(found))
@@ -137,20 +137,6 @@ def json_literals(line: str) -> list[str]:
         found.append(line[quote + 1:end])
         quote = line.find('"', end + 1)
     return found
-
-
-def _unescaped(line: str) -> str:
-    """A line with its ``\\xNN`` bytes (UTF-8 together) and its ``\\n``, ``\\t``, ``\\r`` and quotes decoded."""
-    simple = {"n": b"\n", "t": b"\t", "r": b"\r", "\\": b"\\", "'": b"'", '"': b'"'}
-    data = bytearray()  # appended to: a list of the line's pieces took 50 times the line
-    last = 0
-    for escape in _ESCAPE.finditer(line):
-        part = escape.group(1)
-        data += line[last:escape.start()].encode()
-        data += bytes.fromhex(part[1:]) if part[0] == "x" else simple[part]
-        last = escape.end()
-    data += line[last:].encode()
-    return data.decode("utf-8", "replace")
 
 
 def base64_runs(text: str) -> list[tuple[str, str | None, str]]:

@@ -12,16 +12,19 @@ _OPENING = re.compile(r"""(?:^|:[ \t]|^[ \t]*-[ \t])[ \t]*"(?=(?:[^"\\]|\\[^n])*
 (its line break escaped). Read escape by escape: any other (``\\"`` too, which PyYAML writes for a quote) may stand
 before it; each character is one step of one branch, so a line is read in time linear in it."""
 MAX_CHARS = 1 << 20
-"""A longer value is not decoded (YAML's reader takes seconds for megabytes; a decrypted file is kilobytes)."""
-MAX_LINES = 10_000
-"""Lines of one value read: past them the value is no text of lines this looks for (a quote never closed)."""
+"""A longer value is not decoded (YAML's reader takes seconds for megabytes; a decrypted file is kilobytes): it is
+named as not decoded, for the caller to say."""
 
 
-def quoted_values(text: str, most: int) -> list[tuple[str, str | None, str]]:
+def quoted_values(text: str, most: int) -> tuple[list[tuple[str, str | None, str]], list[str]]:
     """``(label, None, value)`` for each double-quoted value of the YAML ``text`` holding a ``\\n`` escape, decoded
-    (at most ``most``, one more to say so). Each line is read once: a value never closed ends the search."""
+    (at most ``most``, one more to say so); and what was not decoded (a value past :data:`MAX_CHARS`). However many
+    lines a value spans; each line is read once: where a line holding a closing quote is, is worked out once for
+    all, so a value never closed (no value: YAML refuses it) costs a look-up, and the search goes on."""
     found: list[tuple[str, str | None, str]] = []
+    unread: list[str] = []
     lines = text.splitlines()
+    quoted: list[int] = []  # for each line, the first from it holding a closing quote; worked out when first needed
     number = 0
     while number < len(lines) and len(found) <= most:
         line = lines[number]
@@ -30,28 +33,38 @@ def quoted_values(text: str, most: int) -> list[tuple[str, str | None, str]]:
         if opening is None:
             number += 1
             continue
-        raw, last = _closed(lines, number, opening.end())
-        if raw is not None and "\\n" in raw and len(raw) <= MAX_CHARS and (value := _decoded(raw)) is not None:
-            where = f"line {number + 1}" if last == number else f"lines {number + 1}-{last + 1}"
+        quoted = quoted or _quoted_from(lines)
+        raw, last = _closed(lines, quoted, number, opening.end())
+        if raw is None:
+            number += 1
+            continue
+        where = f"line {number + 1}" if last == number else f"lines {number + 1}-{last + 1}"
+        if len(raw) > MAX_CHARS:
+            unread.append(f"double-quoted text on {where}: more than {MAX_CHARS >> 20} MiB: not decoded")
+        elif "\\n" in raw and (value := _decoded(raw)) is not None:
             found.append((f"double-quoted text on {where}", None, value))
         number = last + 1
-    return found
+    return found, unread
 
 
-def _closed(lines: list[str], number: int, start: int) -> tuple[str | None, int]:
+def _quoted_from(lines: list[str]) -> list[int]:
+    """For each line, the first line from it that holds a quote no backslash escapes (``len(lines)``: none)."""
+    first = [len(lines)] * (len(lines) + 1)
+    for number in range(len(lines) - 1, -1, -1):
+        first[number] = number if '"' in lines[number] and _quote(lines[number], 0) >= 0 else first[number + 1]
+    return first
+
+
+def _closed(lines: list[str], quoted: list[int], number: int, start: int) -> tuple[str | None, int]:
     """The value from ``start`` of line ``number`` to its closing quote, as written, and the line it closes on;
-    ``None`` if it does not close within :data:`MAX_LINES` lines."""
-    parts = []
-    line, at = lines[number], start
-    for last in range(number, min(len(lines), number + MAX_LINES)):
-        if last > number:
-            line, at = lines[last], 0
-        end = _quote(line, at)
-        if end >= 0:
-            parts.append(line[at:end])
-            return "\n".join(parts), last
-        parts.append(line[at:])
-    return None, min(len(lines), number + MAX_LINES) - 1
+    ``None`` if it never closes (``quoted``: :func:`_quoted_from`)."""
+    end = _quote(lines[number], start)
+    if end >= 0:
+        return lines[number][start:end], number
+    last = quoted[number + 1]
+    if last == len(lines):
+        return None, number
+    return "\n".join([lines[number][start:], *lines[number + 1:last], lines[last][:_quote(lines[last], 0)]]), last
 
 
 def _quote(line: str, at: int) -> int:

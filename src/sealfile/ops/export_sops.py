@@ -69,10 +69,10 @@ class Notes:
 def _go_time(value: dt.date, where: Path, notes: Notes) -> GoTime:
     if not isinstance(value, dt.datetime):
         notes.add("a date becomes a time at midnight UTC in SOPS", where)
-        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     elif value.tzinfo is None:
         notes.add("a time without a zone is read as UTC by SOPS", where)
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return marshal_text(value)
 
 

@@ -143,7 +143,7 @@ def sops_keys(meta: Metadata, data_key: bytes) -> SopsKeys:
               "least two parts, so its threshold of 1 would need two groups' keys)"] = None
     groups, threshold = sops_groups(groups, meta.threshold)
     stanzas, threshold = wrap_groups(KeyGroups(tuple(groups), threshold), data_key)
-    created_at = utc_seconds(dt.datetime.now(dt.timezone.utc))
+    created_at = utc_seconds(dt.datetime.now(dt.UTC))
     entries = [[_KINDS[stanza.type](stanza.fields, stanza.wrapped, created_at) for stanza in group]
                for group in stanzas]
     return SopsKeys(entries, threshold, list(notes))

@@ -21,7 +21,7 @@ from sealfile.model.paths import Path, encode_path, format_keypath, get_at
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import decode_scalar, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
-from sealfile.ops.text_read_back import decrypts_to
+from sealfile.ops.text_read_back import decrypts_to, refuse_unless_restored
 from sealfile.stores import Store
 from sealfile.stores.yaml import restore
 from sealfile.stores.yaml.aliases import echoes_of, names_outside, put_echoes, with_echoes
@@ -195,9 +195,8 @@ class SplicedOpen(OpenDocument):
         token, = seal_many(self._data_key, [(leaf.encoded_path, encode_scalar(scalar.value, scalar.style))], now())
         index, expected = self._sealed.scan.leaves.index(leaf), self.data()
         put_echoes(leaf, scalar.value, echoes_of(self._sealed.scan.echoes), written=True)
-        self._rewrite([replace_token_edit(self._sealed.body, leaf, token)], {index: b"E" + token.encode()}, expected)
-        if "\t" in self._sealed.body:  # a new spelling may not fit before a line of blanks with a tab: check
-            self.plaintext()
+        self._rewrite([replace_token_edit(self._sealed.body, leaf, token)], {index: b"E" + token.encode()}, expected,
+                      restored=index)
         return True
 
     def _set_plain(self, index: int, edit: Edit, value: Any) -> bool:
@@ -239,7 +238,7 @@ class SplicedOpen(OpenDocument):
             self._rewrite([], {}, self.data(), meta.with_groups(groups, threshold), None, self.payloads())
 
     def _rewrite(self, edits: list[Edit], covered: dict[int, bytes], expected: Any, metadata: Metadata | None = None,
-                 data_key: bytes | None = None, payloads: list[bytes] | None = None) -> None:
+                 data_key: bytes | None = None, payloads: list[bytes] | None = None, restored: int = -1) -> None:
         """Apply ``edits`` (``covered``: as ``rewritten`` takes it) and a metadata block for ``metadata`` under
         ``data_key``; continue from the result read back, refused unless it opens as ``expected`` (or ``payloads``)."""
         from sealfile.ops.yaml_rewrite import rewritten  # writes only: off the read path
@@ -251,6 +250,7 @@ class SplicedOpen(OpenDocument):
         self._encrypted = self._payloads = None
         try:
             opened = read_back(text, self.store, data_key, expected, sealed.engine, mac_input, payloads)
+            refuse_unless_restored(opened.read(), data_key, restored)  # leaf ``restored``'s new spelling
         except BaseException:
             self._load(SplicedSealed(sealed.text, self.store, sealed.engine))
             raise

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import os
 
+from sealfile.envelope.cipher import ValueCipher, unpack_payload
 from sealfile.errors import FormatError
+from sealfile.model.paths import format_keypath
+from sealfile.model.scalars import decode_scalar
 from sealfile.ops.document import OpenDocument
+from sealfile.stores.yaml import restore
 from sealfile.stores.yaml.scan_check import CHECK_VARIABLE
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (off the read path: tests/cli/test_fast_path.py)
 if TYPE_CHECKING:
     from typing import TypeVar
+
+    from sealfile.ops.spliced import SplicedSealed
 
     Opened = TypeVar("Opened", bound=OpenDocument)
 
@@ -57,3 +63,20 @@ def exact_by_construction(opened: OpenDocument, intended: str) -> bool:
     JSON and dotenv) is restored and compared."""
     block_at = getattr(getattr(opened.read(), "scan", None), "block_at", None)  # a spliced YAML text's scan only
     return block_at is not None and intended.endswith("\n") and intended.isascii()
+
+
+def refuse_unless_restored(sealed: SplicedSealed, data_key: bytes, index: int) -> None:
+    """A value-only ``set``'s text half (it has no intended text to compare): the spelling ``decrypt`` restores for
+    the token just written (leaf ``index`` of ``sealed``, the text read back; none if negative), read where it
+    stands, must be the value the token holds. The data check reads only the token's payload: a spelling chosen
+    wrongly (``010`` plain for that string, which YAML 1.2 reads as the integer 10) passes it, and so does one that
+    does not fit before a line of blanks with a tab. Only that value is restored and read
+    (:func:`~sealfile.stores.yaml.restore.restores_as_itself`)."""
+    if index < 0:
+        return
+    leaf = sealed.scan.leaves[index]
+    encoded, layout = unpack_payload(ValueCipher(data_key).open_payload(leaf.encoded_path, leaf.value, leaf.path))
+    if not restore.restores_as_itself(sealed.body, sealed.scan, leaf, (decode_scalar(encoded), layout), sealed.engine):
+        raise FormatError("refusing to write: the sealed result would not decrypt to the value set (the spelling "
+                          "decrypt would print for it would not read back as it; please report it)",
+                          keypath=format_keypath(leaf.path))

@@ -89,7 +89,7 @@ def marshal_text(moment: dt.datetime) -> GoTime:
 
 def utc_seconds(moment: dt.datetime) -> str:
     """``moment`` in UTC, whole seconds (Go's ``time.RFC3339``): SOPS's ``lastmodified`` and ``created_at``."""
-    return marshal_text(moment.astimezone(dt.timezone.utc).replace(microsecond=0)).text
+    return marshal_text(moment.astimezone(dt.UTC).replace(microsecond=0)).text
 
 
 def unmarshal_text(text: str) -> GoTime:

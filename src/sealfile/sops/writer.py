@@ -115,7 +115,7 @@ def write_sops(document: Branch, *, kind: Kind, data_key: bytes, rule: SopsRule,
         raise FormatError(f"export-sops writes SOPS YAML, JSON or dotenv files, not {kind}")
     hasher = MacHasher(only_encrypted=False)
     sealed = _Encrypt(rule, data_key, hasher).branch(document, (), [])
-    lastmodified = utc_seconds(now or dt.datetime.now(dt.timezone.utc))
+    lastmodified = utc_seconds(now or dt.datetime.now(dt.UTC))
     meta = Branch(_key_metadata(groups, threshold))
     meta.append(Item("lastmodified", lastmodified))
     meta.append(Item("mac", encrypt_value(data_key, hasher.hexdigest(), lastmodified.encode())))

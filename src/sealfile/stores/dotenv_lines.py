@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import sys
 from functools import cache
 from typing import Any
 
@@ -34,13 +33,10 @@ def _quoted_value(quote: str, *, possessive: bool) -> str:
     """The pattern python-dotenv reads a ``quote``-quoted value with, or one matching the same text at every
     place (``possessive``) that keeps nothing per character: a value's characters are read one way only
     (``\\`` and the character after it, or any other but the quote), so the greedy repeat never gives back
-    a character to find the closing quote, and making it possessive, or unrolling it where Python 3.10 has
-    no possessive repeat (kept then: one entry per backslash), changes no match."""
+    a character to find the closing quote, and making it possessive changes no match."""
     if not possessive:
         return rf"{quote}((?:\\.|[^{quote}\\])*){quote}"
-    if sys.version_info >= (3, 11):
-        return rf"{quote}((?:\\.|[^{quote}\\])*+){quote}"
-    return rf"{quote}([^{quote}\\]*(?:\\.[^{quote}\\]*)*){quote}"  # pragma: no cover
+    return rf"{quote}((?:\\.|[^{quote}\\])*+){quote}"
 
 
 @cache

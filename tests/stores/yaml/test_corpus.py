@@ -127,11 +127,31 @@ def test_an_item_appended_after_a_block_that_ends_the_text_keeps_its_value(age_i
                                                                             written: str, newline: str) -> None:
     """devcontainers' update-documentation.yml ends in its last step's ``run: |`` block with no final line
     break: a new step was refused ("please report it"), as the line break before it would be the block's
-    (``fi`` read as ``fi\\n``). The block is written ``|-``, the same value; a new key still goes first."""
+    (``fi`` read as ``fi\\n``). The block is written ``|-``, the same value."""
     text = f"steps:\n  - run: {header}\n      echo hi\n      fi".replace("\n", newline)
     changed = decrypt_text(set_value(seal_text(text, [age_identity.key]), '["steps"][1]', "v"))
     assert changed == f"steps:\n  - run: {written}\n      echo hi\n      fi\n  - v".replace("\n", newline)
     assert same_data(scan(changed).tree, {"steps": [scan(text).tree["steps"][0], "v"]})
+
+
+@pytest.mark.parametrize(("header", "written"), [("|", "|-"), (">", ">-"), ("|2", "|2-"), ("|+", "|-"), ("|-", "|-"),
+                                                 ("!Sub |", "!Sub |-")])
+@pytest.mark.parametrize(("keypath", "indent"), [("zz", ""), ("job.zz", "  ")], ids=["top", "nested"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["LF", "CRLF"])
+def test_a_key_added_after_a_block_that_ends_the_text_goes_last(age_identity: AgeIdentity, header: str, written: str,
+                                                                keypath: str, indent: str, newline: str) -> None:
+    """A new key after such a block went first in its mapping (a fallback) where a new item went last: the
+    same ``|-`` header rewrite puts it last, as in any other mapping (a multi-line value double-quoted: a
+    block of its own ending the text would lose its last line break)."""
+    text = f"job:\n  name: a\n  run: {header}\n    echo hi\n    fi".replace("\n", newline)
+    sealed = seal_text(text, [age_identity.key])
+    for value, spelled in (("v", "v"), ("two\nlines\n", '"two\\nlines\\n"')):
+        changed = decrypt_text(set_value(sealed, keypath, value))
+        assert changed == (f"job:\n  name: a\n  run: {written}\n    echo hi\n    fi\n{indent}zz: {spelled}"
+                           .replace("\n", newline))
+        tree = scan(text).tree
+        (tree["job"] if indent else tree)["zz"] = value
+        assert same_data(scan(changed).tree, tree)
 
 
 def test_crlf_and_a_byte_order_mark_come_back(age_identity: AgeIdentity) -> None:

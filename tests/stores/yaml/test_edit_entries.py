@@ -60,18 +60,25 @@ def test_the_break_that_ends_a_block_scalar_stays() -> None:
     assert edit.remove(text, scan(text), "b") == "a: |\n  x\n"
 
 
-@pytest.mark.parametrize(("text", "keypath", "expected"), [
-    ("a: 1\nb: |\n  x", "z", 'z: "y"\na: 1\nb: |\n  x'),
-    ("a: 1\r\nb: >\r\n  x", "z", 'z: "y"\r\na: 1\r\nb: >\r\n  x'),
-    ("# c\na: 1\nb:\n  c: |\n    x", "b.z", '# c\na: 1\nb:\n  z: "y"\n  c: |\n    x'),
-    # in a list item, first on its '- ' line (a CI step ending a file): the dash stays, the old first key moves down
-    ("s:\n  - n: 1\n    run: |\n      x", "s.0.z", 's:\n  - z: "y"\n    n: 1\n    run: |\n      x'),
-    ("s:\n  -   n: 1\n      r: |\n        x", "s.0.z", 's:\n  -   z: "y"\n      n: 1\n      r: |\n        x'),
+@pytest.mark.parametrize(("text", "keypath", "last", "first"), [
+    ("a: 1\nb: |\n  x", "z", 'a: 1\nb: |-\n  x\nz: "y"', 'z: "y"\na: 1\nb: |\n  x'),
+    ("a: 1\r\nb: >\r\n  x", "z", 'a: 1\r\nb: >-\r\n  x\r\nz: "y"', 'z: "y"\r\na: 1\r\nb: >\r\n  x'),
+    ("# c\na: 1\nb:\n  c: |\n    x", "b.z", '# c\na: 1\nb:\n  c: |-\n    x\n  z: "y"',
+     '# c\na: 1\nb:\n  z: "y"\n  c: |\n    x'),
+    # in a list item (a CI step ending a file); first, on its '- ' line: the dash stays, the old first key moves down
+    ("s:\n  - n: 1\n    run: |\n      x", "s.0.z", 's:\n  - n: 1\n    run: |-\n      x\n    z: "y"',
+     's:\n  - z: "y"\n    n: 1\n    run: |\n      x'),
+    ("s:\n  -   n: 1\n      r: |\n        x", "s.0.z", 's:\n  -   n: 1\n      r: |-\n        x\n      z: "y"',
+     's:\n  -   z: "y"\n      n: 1\n      r: |\n        x'),
 ])
-def test_a_key_added_to_a_text_ending_in_an_open_block_scalar_goes_first(text: str, keypath: str,
-                                                                          expected: str) -> None:
-    """After it, the line break before the new key would become part of the block's value."""
-    assert edit.set_value(text, scan(text), keypath, "y") == expected
+def test_a_key_added_to_a_text_ending_in_an_open_block_scalar_goes_last(text: str, keypath: str, last: str,
+                                                                         first: str) -> None:
+    """After it, the line break before the new key would become part of the block's value: the block is written
+    strip-chomped (``|-``, the same value) and the key goes last, as anywhere else (it went first before, the
+    user's new key at the top of the file). Placed first (``after=FIRST``, as the merge driver places a key theirs
+    put first), the block stays as it was."""
+    assert edit.set_value(text, scan(text), keypath, "y") == last
+    assert edit.set_value(text, scan(text), keypath, "y", after=edit.FIRST) == first
 
 
 @pytest.mark.parametrize(("text", "keypath", "value", "expected"), [

@@ -63,6 +63,12 @@ class FastLeaf(Leaf):
     def node_start(self) -> int:
         return self.start  # the line scan reads no properties, and a block scalar's header only after its key
 
+    def column(self) -> int:  # a block scalar's column (written afresh) without ruamel's nodes: a value's start
+        return self.start - self._nodes.text.rfind("\n", 0, self.start) - 1
+
+    def key_column(self) -> int | None:  # the line scan reads a mapping value only on its key's line, at ``indent``
+        return self.indent if type(self.slot) is str else None
+
     @property
     def node(self) -> Any:
         try:

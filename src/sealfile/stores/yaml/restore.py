@@ -41,6 +41,15 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf],
     directives before it (``%TAG !! tag:evil/`` added before ``!!str 0123``), and an anchor inside a
     token names the value for the aliases after it. So a text with a recorded spelling or a ``%TAG``
     directive is read once more (:func:`ensure_same`)."""
+    edits, exact, in_place, spellings = _edits(text, scanned, leaves, values)
+    spelled = placed(spellings, edits, text) if in_place and spellings else None
+    return apply_edits(text, edits), exact, spelled
+
+
+def _edits(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[Styled, bytes]], fresh_too: bool = False
+           ) -> tuple[list[Edit], bool, bool, list[tuple[Leaf, int, Any]]]:
+    """:func:`plaintext`'s edits, whether exact, whether its spellings can be checked in place, and those spellings
+    (``fresh_too``: the ones written afresh as well)."""
     edits: list[Edit] = []
     exact = "%" not in text or "%TAG" not in text  # one character first: memchr, not a substring search
     in_place = exact and checkable(scanned)  # whether only recorded spellings need a check
@@ -58,15 +67,61 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf],
             continue
         if layout or tabs:  # a spelling recorded for another place: afresh, then checked
             exact = in_place = False
-        if mapping_indent is None:
+        if mapping_indent is None and scalar.style == "|":  # only a literal block needs it (a pass over the text)
             mapping_indent = _mapping_indent(text)
         edit = render_edit(text, leaf, scalar, mapping_indent, cut[:2], tabs=tabs, newline=newline)
         if edit is None:
             edit, exact, in_place = _double_quoted(text, leaf, scalar), False, False
+        if fresh_too:
+            spellings.append((leaf, len(edits), scalar.value))
         edits.append(edit)
     edits.append(_cut_after(cut, edits))
-    spelled = placed(spellings, edits, text) if in_place and spellings else None
-    return apply_edits(text, edits), exact, spelled
+    return edits, exact, in_place, spellings
+
+
+def restores_as_itself(text: str, scanned: Scan, leaf: Leaf, value: tuple[Styled, bytes], engine: Engine) -> bool:
+    """Whether the spelling :func:`plaintext` restores for ``leaf`` (alone: the other tokens stay) reads, where it
+    stands, as its value: a value-only ``set``'s check of the token it wrote, at the cost of that value. Read in
+    place by the line scan where it can tell (:mod:`.spelled`); else alone in the same context where that is its
+    meaning (:func:`_reads_alone`); else the text read whole. The suite's switch (:data:`.scan_check.CHECK_VARIABLE`)
+    reads it whole always, and fails if the quick read said otherwise: that whole read is the only reader the quick
+    ones are checked against on every ``set`` the suite runs (as :func:`ensure_same` for ``decrypt``), and a reader
+    of the value's context alone would share their blind spots; users never set it, and the hot paths are counted
+    without it (tests/cli/test_hot_paths_parse_nothing.py)."""
+    edits, _, in_place, spellings = _edits(text, scanned, [leaf], [value], fresh_too=True)
+    restored, spelled = apply_edits(text, edits), placed(spellings, edits, text)
+    quick = spelled is not None and ((in_place and spellings_read(restored, spelled)) or (
+        "\t" not in text and "%" not in text and _reads_alone(spelled[0], engine)))
+    if quick and CHECK_VARIABLE not in os.environ:
+        return True
+    try:
+        _ensure_read_back(restored, value[0].value, engine, leaf.path)
+    except FormatError:
+        if quick:
+            raise AssertionError("the value read by itself, the whole text does not read back") from None
+        return False
+    return True
+
+
+def _reads_alone(spelled: Spelled, engine: Engine) -> bool:
+    """Whether a one-line spelling written afresh where a token stood reads as its value by itself after ``k: ``,
+    after ``- ``, or in a flow sequence, as it would where it stands: the same production there (a plain scalar ends
+    at its line's end or `` #``, in flow also at a flow indicator; a quoted one at its quote), the text after it
+    unchanged. The caller excludes what changes a spelling's meaning from afar (a directive, a tab); here, a
+    spelling first on its line (a document marker, a collection of its own) or after anything but an indicator
+    (an anchor, a tag: ``!!int`` before it)."""
+    leaf, before, _, written, expected = spelled
+    lead = before.rstrip()
+    if written.splitlines() != [written] or not lead or lead[-1] not in (":,[{" if leaf.flow else ":-"):
+        return False
+    shape = {"k": [expected] if leaf.flow or lead[-1] == "-" else expected}  # the top level is a mapping
+    alone = f"k: [{written}]\n" if leaf.flow else f"k:\n- {written}\n" if lead[-1] == "-" else f"k: {written}\n"
+    try:
+        with tags_as_sealed_before():
+            read = scan(alone, engine=engine).tree
+    except FormatError:
+        return False
+    return same_data(read, shape)
 
 
 def redacted(text: str, scanned: Scan, stand_in: Callable[[str], str]) -> str:

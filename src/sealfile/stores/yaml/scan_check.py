@@ -51,6 +51,8 @@ def same_scan(fast: Scan, full: Scan) -> None:
                 differ(f"a leaf's {part}")
         if STYLE_OF_NODE.get(mine.style) != STYLE_OF_NODE.get(theirs.style):
             differ("a leaf's style")
+        if mine.column() != theirs.column() or mine.key_column() != theirs.key_column():  # read without nodes
+            differ("a leaf's column")
         if _at(fast.tree, mine.path[:-1]) is not mine.parent:
             differ("a leaf's parent")
 

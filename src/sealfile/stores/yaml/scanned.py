@@ -58,6 +58,18 @@ class Leaf:
         start when written on the line after its key."""
         return int(self.node.start_mark.index)
 
+    def column(self) -> int:
+        """The column its node starts at."""
+        return int(self.node.start_mark.column)
+
+    def key_column(self) -> int | None:
+        """Its mapping key's column when the key is on the value's own line; ``None`` for a list item, ``-1`` for a
+        key on a line before the value's."""
+        key = self.key_node
+        if key is None:
+            return None
+        return int(key.start_mark.column) if key.start_mark.line == self.node.start_mark.line else -1
+
     def __repr__(self) -> str:  # never the value: it may be a decrypted secret
         return f"<Leaf {format_keypath(self.path)!r} at {self.start}:{self.end}>"
 

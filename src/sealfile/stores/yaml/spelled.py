@@ -10,6 +10,9 @@ starts as it did, starts its value where the token started, and the line scan's 
 (:func:`.fastscan.rest_value`) reads that value to the spelling's end (a one-line spelling, or a literal
 block scalar ending where the spelling ends) as the sealed value, then the line scan reads the whole
 opened text as the sealed data, every line the same but these values: what reading it again would find.
+A literal block after a list item's dash (the scan reads one only after a key: a value ``set`` wrote where a
+block was) is read by the same rule, its lines deeper than the dash as a key's are deeper than the key: the
+block collection's indentation in YAML 1.2 and in libyaml's scanner either way.
 Anything else (a spelling with a line break outside a block scalar, one that moved its start, a node
 count past the limit) gives ``False``, and the caller reads the whole text again.
 """
@@ -23,7 +26,6 @@ from typing import Any
 from sealfile.model.scalars import same_data
 from sealfile.stores.node_limit import max_nodes
 from sealfile.stores.yaml.fastscan import LINE, FastScan, plain_characters, rest_value
-from sealfile.stores.yaml.linevalues import line_value
 from sealfile.stores.yaml.scan import LINE_SCAN_NODES, Leaf, Scan
 
 Spelled = tuple[Leaf, str, int, str, Any]
@@ -72,12 +74,8 @@ def _reads_as(opened: str, leaf: Leaf, before: str, at: int, written: str, expec
     slot = leaf.slot
     if key != (slot if type(slot) is str else None) or not rest or rest[0] == "#":
         return False
-    found: tuple[Any, Any, int] | None
-    if key is None:  # a list item: the scan reads it with line_value alone
-        value = line_value(rest)
-        found = None if value is None else (value[0], value[1], at + value[2])
-    else:
-        found = rest_value(opened, match.end(), rest, leaf.indent, at)
+    # a list item's value read as a key's, the dash's column for the key's: a literal block's lines must be deeper
+    found = rest_value(opened, match.end(), rest, leaf.indent, at)
     if found is None:
         return False
     if found[1] == "|":

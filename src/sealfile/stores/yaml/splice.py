@@ -139,7 +139,7 @@ def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | Non
     if span is None:
         return None
     if tabs and span[2] is None and plain_only_at(text, leaf):
-        plain = yaml_scalars.plain_only(value, leaf.node.start_mark.column, newline)
+        plain = yaml_scalars.plain_only(value, leaf.column(), newline)
         return None if plain is None else (leaf.start, leaf.end, plain)
     if style == "|" and isinstance(value, str):
         return None if mapping_indent is None else _block_edit(text, leaf, span, value, (mapping_indent, newline), cut)
@@ -187,7 +187,7 @@ def _tab_line_after(text: str, end: int) -> int | None:
 def refuse_unfit(text: str, leaf: Leaf, value: object) -> None:
     """Refuse a new value that cannot be written where ``leaf`` is (naming the line with the tab)."""
     tab_line = None if leaf.flow else _tab_line_after(text, leaf.end)
-    if tab_line is not None and yaml_scalars.plain_only(value, leaf.node.start_mark.column, "\n") is None:
+    if tab_line is not None and yaml_scalars.plain_only(value, leaf.column(), "\n") is None:
         raise KeyPathError(f"line {line_number(text, tab_line)}, after this value, has a tab before "
                            "its text, so only a plain scalar may stand here, and the new value has none (empty, a "
                            "space or line break at an end, an indicator first like '%' or '- ', or ': ' or ' #' "
@@ -230,22 +230,19 @@ def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, layout: tupl
                 cut: tuple[int, int]) -> Edit | None:
     """``key: |`` and the content lines, at the indentation the file uses there (``layout``: a mapping's
     indentation and the text's line break, which the new lines end in)."""
-    node = leaf.node
     if leaf.flow:
         return None
     span_start, span_end, token_block = span
     if token_block is not None:
         header_end, after = token_block
-        token_start = text.index(node.value.strip(), header_end)
+        token_start = text.index(leaf.node.value.strip(), header_end)
         indent = token_start - line_start(text, token_start)
         rest_start, rest_end, tail, end = header_end, next_line(text, header_end), text[after:span_end], span_end
     else:
-        if leaf.key_node is not None:
-            if leaf.key_node.start_mark.line != node.start_mark.line:
-                return None
-            indent = leaf.key_node.start_mark.column + layout[0]
-        else:
-            indent = node.start_mark.column
+        key_column = leaf.key_column()  # the line scan's leaves answer without ruamel's nodes (a hot ``set``'s check)
+        if key_column == -1:  # the key on an earlier line
+            return None
+        indent = leaf.column() if key_column is None else key_column + layout[0]
         line_break = line_break_from(text, span_end)
         if line_break is None:
             return None
