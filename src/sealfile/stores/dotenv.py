@@ -34,6 +34,7 @@ from sealfile.stores.dotenv_lines import (
     fresh_line,
     quote_of,
     value_read_from_a_file,
+    where,
 )
 from sealfile.stores.dotenv_metadata import PREFIX, STANZA_FIELD, metadata_from_lines, metadata_lines
 from sealfile.stores.dotenv_refusals import entry_line, invalid_line, may_misread, refuse_shell_misreadings
@@ -118,7 +119,7 @@ class DotenvStore(Store):
         misread = may_misread(text)  # rare: each line is looked at only then
         at = len(document.bom)  # python-dotenv drops the mark
         misreading: FormatError | None = None  # refused once the file is read (python-dotenv's errors first)
-        looked_at: list[tuple[Any, str]] = []  # bindings a shell may read otherwise, if the file is sealed
+        looked_at: list[tuple[Any, str, Any]] = []  # bindings a shell may read otherwise, if the file is sealed
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:
                 raise invalid_line(binding)
@@ -142,12 +143,13 @@ class DotenvStore(Store):
             if key in document or (key.startswith(PREFIX) and key[len(PREFIX):] in metadata):
                 raise FormatError(f"invalid dotenv line {entry_line(binding)}: duplicate key",
                                   keypath=format_keypath((key,)))
+            spots = where(raw)  # read once: the value's quote, and a look at its spelling
             if needs_a_look(raw, key, value):  # the metadata's lines too: a shell reads them
-                looked_at.append((binding, value))
+                looked_at.append((binding, value, spots))
             if key.startswith(PREFIX):
                 metadata[key[len(PREFIX):]] = value
                 continue
-            style = quote_of(raw)
+            style = quote_of(raw, spots)
             document[key] = _quoted(value, style)
             document.entries.append(_Entry(raw, key, value))
         if misreading is not None:
@@ -156,8 +158,8 @@ class DotenvStore(Store):
             stanzas = [value for field, value in metadata.items() if STANZA_FIELD.match(field)]
             refuse_many_json_nodes(*stanzas, counted=2 * (len(document) + len(metadata)))  # before json.loads
             document[METADATA_KEY] = metadata_from_lines(metadata)
-            for binding, value in looked_at:  # sealed: the layout the seal does not cover must read alike to a shell
-                refuse_shell_layout(binding, value, entry_line(binding))
+            for binding, value, spots in looked_at:  # sealed: the layout the seal does not cover must read alike
+                refuse_shell_layout(binding, value, entry_line(binding), spots)  # to a shell
         return document
 
     load_fast = load_editable

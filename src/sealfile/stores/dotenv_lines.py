@@ -73,9 +73,9 @@ def read_alone(raw: str) -> io.StringIO:
     return io.StringIO(BOM + raw)
 
 
-def quote_of(raw: str) -> str | None:
-    """The quote a binding's value was written in (``None``: bare)."""
-    start = where(raw)[1]
+def quote_of(raw: str, at: tuple[int, int | None, int | None] | None = None) -> str | None:
+    """The quote a binding's value was written in (``None``: bare); ``at``: ``where(raw)`` if known."""
+    start = (at or where(raw))[1]
     return raw[start] if start is not None and raw[start:start + 1] in ("'", '"') else None
 
 

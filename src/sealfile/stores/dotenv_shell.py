@@ -53,14 +53,15 @@ def head_misread(line: int, key: str) -> FormatError:
                        "the seal does not cover (write NAME=value)", keypath=format_keypath((key,)))
 
 
-def refuse_shell_layout(binding: Any, value: str, line: int) -> None:
+def refuse_shell_layout(binding: Any, value: str, line: int, at: tuple[int, int | None, int | None]) -> None:
     """Refuse a binding of a sealed file whose value is outside a token and whose name, ``=`` or value's spelling a
     shell sourcing the decrypted file reads otherwise than python-dotenv (``value``: python-dotenv's reading). The
-    line a token's value is printed on is looked at when it is printed (:func:`head_read_alike`)."""
+    line a token's value is printed on is looked at when it is printed (:func:`head_read_alike`); ``at``:
+    ``where`` of the binding's text."""
     raw, key = binding.original.string, binding.key
     if is_sealed(value):
         return
-    _, start, end = where(raw)
+    _, start, end = at
     if start is None or end is None:  # ``KEY`` alone: writers refuse it (check_sealable); its name is sealed
         return
     if key.startswith("sealfile_") and not _PLAIN_HEAD.match(key + "="):  # no field's name: refused as unknown
