@@ -39,6 +39,7 @@ from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.model.paths import encode_path, format_keypath, iter_leaves
 from sealfile.ops.export_sops import export_sops
 from sealfile.ops.import_sops import import_sops
+from sealfile.ops.read import decrypt_text
 from sealfile.ops.reader import FAST_PATH_ENV
 from sealfile.ops.seal import seal_plaintext
 from sealfile.runtime.flatten import flatten
@@ -292,6 +293,7 @@ def _tagged_readers(path: Path, sealed: str, plaintext: str, monkeypatch: pytest
 @example(document=("json", '{"a": "&\\ud800\\udc00"}\n'))  # JSON YAML refuses, with what YAML reads as an anchor
 @example(document=("json", "\ufeff{}"))  # decrypt --output-type json keeps a JSON file's text, its mark too
 @example(document=("json", "{}"))  # review names the empty root '(top level)'
+@example(document=("dotenv", "A=\n# \r\n"))  # decrypt prints a CRLF as LF; decrypt_text keeps it
 def test_every_reader_reads_the_same_data(document: tuple[str, str], age_key: tuple[str, AgeKey],
                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     syntax, plaintext = document
@@ -318,7 +320,11 @@ def test_every_reader_reads_the_same_data(document: tuple[str, str], age_key: tu
         _engines(sealed)
     code, out, err = _cli("decrypt", str(path))
     assert code == 0, err
-    same(out, plaintext, "decrypt keeps the text")
+    same(decrypt_text(sealed, store=get_store(syntax)), plaintext, "decrypt_text keeps the text")
+    if syntax == "dotenv":  # the CLI prints its line breaks as LF, as python-dotenv (universal newlines) and a shell
+        same(out, plaintext.replace("\r\n", "\n").replace("\r", "\n"), "decrypt keeps the text, line breaks LF")
+    else:
+        same(out, plaintext, "decrypt keeps the text")
     _decrypt_outputs(path, data)
     if syntax == "yaml":
         _portable(path, data)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.errors import FormatError
+from sealfile.ops.read import decrypt_text
 from sealfile.stores import get_store
 from tests.support.git import Sandbox, seal_file
 
@@ -81,11 +82,14 @@ def test_layout_a_shell_reads_otherwise_is_refused_by_every_reader(sandbox: Sand
 
 
 def test_the_owners_own_spelling_around_those_characters_still_reads_byte_for_byte(sandbox: Sandbox) -> None:
-    """The characters themselves are fine inside quoted values and comments, and CR CR LF is two line ends."""
+    """The characters themselves are fine inside quoted values and comments, and CR CR LF is two line ends
+    (printed as python-dotenv reads them: LF, tests/gitflow/test_dotenv_shell_quoting.py)."""
     plain = "#\u00a0note \x0b\n# x \r\r\nA='a\u00a0b'  # c\u00a0d\nB=\"x\x0cy\"\t#\u2003\nC_unencrypted=' v'\n"
     seal_file(sandbox, FILE, plain)
     sandbox.sealfile("decrypt", FILE, "-o", str(sandbox.root / "plain.env"))
-    assert (sandbox.root / "plain.env").read_bytes() == plain.encode()
+    assert (sandbox.root / "plain.env").read_bytes() == plain.replace("\r\r\n", "\n\n").encode()
+    sealed = (sandbox.repo / FILE).read_bytes().decode()
+    assert decrypt_text(sealed, store=get_store("dotenv")) == plain  # the library: as is
 
 
 @pytest.mark.parametrize(("text", "line"), [("A=1\rB='two'\rC=\r", 1), ("A=1\r", 1), ("C\r", 1),

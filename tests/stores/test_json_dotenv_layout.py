@@ -23,6 +23,7 @@ from sealfile.ops.read import decrypt_text
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
+from sealfile.stores.dotenv_lines import NAME
 from tests.support.identities import AgeIdentity
 from tests.support.json_dotenv_texts import dotenv_documents, dotenv_reading, json_documents
 
@@ -140,6 +141,10 @@ def test_dotenv_set_changes_one_line(key: AgeKey, plaintext: str, choice: int) -
     assert reading is not None
     name = sorted(reading)[choice % len(reading)]
     sealed = seal_text(plaintext, [key], store=DOTENV)
+    if not NAME.fullmatch(name):  # a value written afresh after a name a shell reads as a command: outside the seal
+        with pytest.raises(FormatError, match=r"invalid dotenv line \d+: blanks around '=', or a name quoted"):
+            change.set_value(sealed, name, "fresh", DOTENV)
+        return
     changed = change.set_value(sealed, name, "fresh", DOTENV)
     assert _data(changed, DOTENV) == {**reading, name: "fresh"}
     differing = [new for old, new in zip(sealed.split("\n"), changed.split("\n"), strict=False) if old != new]
@@ -154,8 +159,8 @@ def test_dotenv_layout_examples(key: AgeKey) -> None:
     sealed = seal_text(plaintext, [key], store=DOTENV)
     assert "API_KEY = ENC[" in sealed and "   # note\n" in sealed and not sealed.endswith("\n")
     assert decrypt_text(sealed, store=DOTENV) == plaintext
-    changed = change.set_value(sealed, "API_KEY", "new", DOTENV)
-    assert decrypt_text(changed, store=DOTENV) == plaintext.replace("'abc def'", "'new'")
+    changed = change.set_value(sealed, "API_KEY", "new", DOTENV)  # written afresh: '=' as a shell reads it
+    assert decrypt_text(changed, store=DOTENV) == plaintext.replace("API_KEY = 'abc def'", "API_KEY='new'")
 
 
 @pytest.mark.parametrize("plaintext", [
@@ -177,6 +182,10 @@ def test_dotenv_lines_as_python_dotenv_reads_them(key: AgeKey, plaintext: str) -
     assert decrypt_text(sealed, store=DOTENV) == plaintext
     assert _data(sealed, DOTENV) == reading
     name = next(iter(reading))
+    if not NAME.fullmatch(name):  # a value written afresh after a name a shell reads as a command: outside the seal
+        with pytest.raises(FormatError, match=r"invalid dotenv line \d+: blanks around '=', or a name quoted"):
+            change.set_value(sealed, format_keypath((name,)), "new value", DOTENV)
+        return
     changed = change.set_value(sealed, format_keypath((name,)), "new value", DOTENV)
     assert dotenv_reading(decrypt_text(changed, store=DOTENV)) == {**reading, name: "new value"}
 

@@ -44,6 +44,10 @@ YAML_EDITS = [entry["file"] for category in ("helm-values", "kubernetes", "docke
               for entry in [e for e in ENTRIES if e["category"] == category and e["parses"] and not e["aliases"]
                             and not e["multi_document"] and not e.get("tags")][:3]]
 REFUSED = [entry["file"] for entry in MANIFEST if not entry["parses"]]
+SHELL_MISREAD = {  # under PARTIAL a plaintext value a shell reads otherwise than python-dotenv: (line, key, spelling)
+    "dotenv/motdotla__dotenv__tests__.env": (8, "EMPTY_BACKTICKS", "``"),  # a shell runs `` (an empty command)
+    "dotenv/bkeepers__dotenv__spec__fixtures__quoted.env": (9, "OPTION_H", '"\\n"'),  # python-dotenv: a line break
+}
 
 
 def _read_json(text: str) -> Any:
@@ -132,11 +136,33 @@ def _edited(tree: Any, path: tuple[str | int, ...], value: Any = None, *, remove
     return copy
 
 
+def _refused_as_a_shell_reads(name: str, identity: AgeIdentity) -> None:
+    """A value the rule leaves in plaintext that a shell sourcing the decrypted file reads otherwise: refused at
+    encrypt in one line naming the line and key, never the value (docs/format.md §1)."""
+    line, key, spelled = SHELL_MISREAD[name]
+    with pytest.raises(SealfileError) as info:
+        _seal(name, identity, PARTIAL)
+    message = str(info.value)
+    assert "\n" not in message and f"line {line}:" in message and message.startswith(f"{key}: "), message
+    assert "a shell sourcing the decrypted file reads otherwise" in message and spelled not in message, message
+
+
 @pytest.mark.parametrize("rules", [None, PARTIAL], ids=["whole", "partial"])
 @pytest.mark.parametrize("name", READS, ids=READS)
 def test_sealed_files_decrypt_byte_for_byte_and_still_read(age_identity: AgeIdentity, name: str,
-                                                           rules: EncryptionRules | None) -> None:
+                                                           rules: EncryptionRules | None, run_cli: RunCli,
+                                                           tmp_path: Path) -> None:
     kind, original = _kind(name), _text(name)
+    if rules is not None and name in SHELL_MISREAD:
+        _refused_as_a_shell_reads(name, age_identity)
+        target = tmp_path / Path(name).name
+        target.write_bytes((REAL / name).read_bytes())
+        done = run_cli("encrypt", "--age", age_identity.recipient, "--input-type", "dotenv", "--encrypted-regex",
+                       rules.pattern, "-i", str(target))
+        assert done.returncode != 0 and done.stderr.count("\n") == 1, done.stderr
+        assert str(target) in done.stderr and SHELL_MISREAD[name][1] in done.stderr, done.stderr
+        assert SHELL_MISREAD[name][2] not in done.stderr and target.read_bytes() == (REAL / name).read_bytes()
+        return
     sealed = _seal(name, age_identity, rules)
     verify_text(sealed, get_store(kind.store))
     assert decrypt_text(sealed, store=get_store(kind.store)) == original
@@ -155,7 +181,9 @@ def test_sealed_files_decrypt_byte_for_byte_and_still_read(age_identity: AgeIden
 @pytest.mark.parametrize("name", READS, ids=READS)
 def test_rotate_and_a_new_recipient_change_tokens_and_metadata_only(age_identity: AgeIdentity, name: str) -> None:
     kind, store = _kind(name), get_store(_kind(name).store)
-    for sealed in (_seal(name, age_identity), _seal(name, age_identity, PARTIAL)):
+    if name in SHELL_MISREAD:  # sealed whole only: the rule leaves a value a shell reads otherwise in plaintext
+        _refused_as_a_shell_reads(name, age_identity)
+    for sealed in [_seal(name, age_identity)] + ([] if name in SHELL_MISREAD else [_seal(name, age_identity, PARTIAL)]):
         rotated = rotate(sealed, store, adopt=True)
         assert _body(kind, rotated) == _body(kind, sealed)
         assert decrypt_text(rotated, store=store) == _text(name)

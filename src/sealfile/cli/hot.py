@@ -80,8 +80,13 @@ def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fm
                 return respelled(shown)  # as for a sealed file: what YAML 1.1 readers read is the data
             return shown
         if fmt is None or (fmt == own and fmt != "dotenv"):  # dotenv output: load_env's names, --prefix applied
-            return read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
-                                     portable_output=portable)
+            shown = read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
+                                      portable_output=portable)
+            if own == "dotenv" and extract is None:  # CRLF: a shell would read each value with a CR
+                from sealfile.stores.dotenv_shell import as_a_shell_reads
+
+                return as_a_shell_reads(shown)
+            return shown
         if fmt == "binary":  # a sealed file's data is keys and values; INI is rendered from them
             raise UsageProblem("--output-type binary applies to SOPS files")
         if fmt == "ini" and extract is None:  # with the file's comments, as sops decrypt showed them

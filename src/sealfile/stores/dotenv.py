@@ -23,7 +23,7 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.paths import Path, format_keypath
-from sealfile.model.scalars import Styled
+from sealfile.model.scalars import Styled, is_sealed
 from sealfile.stores import dotenv_lines
 from sealfile.stores.base import BOM, SUFFIXES, Store, dominant_line_break
 from sealfile.stores.dotenv_lines import (
@@ -34,9 +34,11 @@ from sealfile.stores.dotenv_lines import (
     fresh_line,
     quote_of,
     value_read_from_a_file,
+    where,
 )
 from sealfile.stores.dotenv_metadata import PREFIX, STANZA_FIELD, metadata_from_lines, metadata_lines
 from sealfile.stores.dotenv_refusals import entry_line, invalid_line, may_misread, refuse_shell_misreadings
+from sealfile.stores.dotenv_shell import head_misread, head_read_alike, needs_a_look, refuse_shell_layout
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
 METADATA_KEY = "sealfile"
@@ -117,6 +119,7 @@ class DotenvStore(Store):
         misread = may_misread(text)  # rare: each line is looked at only then
         at = len(document.bom)  # python-dotenv drops the mark
         misreading: FormatError | None = None  # refused once the file is read (python-dotenv's errors first)
+        looked_at: list[tuple[Any, str, Any]] = []  # bindings a shell may read otherwise, if the file is sealed
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:
                 raise invalid_line(binding)
@@ -140,10 +143,13 @@ class DotenvStore(Store):
             if key in document or (key.startswith(PREFIX) and key[len(PREFIX):] in metadata):
                 raise FormatError(f"invalid dotenv line {entry_line(binding)}: duplicate key",
                                   keypath=format_keypath((key,)))
+            spots = where(raw)  # read once: the value's quote, and a look at its spelling
+            if needs_a_look(raw, key, value):  # the metadata's lines too: a shell reads them
+                looked_at.append((binding, value, spots))
             if key.startswith(PREFIX):
                 metadata[key[len(PREFIX):]] = value
                 continue
-            style = quote_of(raw)
+            style = quote_of(raw, spots)
             document[key] = _quoted(value, style)
             document.entries.append(_Entry(raw, key, value))
         if misreading is not None:
@@ -152,6 +158,8 @@ class DotenvStore(Store):
             stanzas = [value for field, value in metadata.items() if STANZA_FIELD.match(field)]
             refuse_many_json_nodes(*stanzas, counted=2 * (len(document) + len(metadata)))  # before json.loads
             document[METADATA_KEY] = metadata_from_lines(metadata)
+            for binding, value, spots in looked_at:  # sealed: the layout the seal does not cover must read alike
+                refuse_shell_layout(binding, value, entry_line(binding), spots)  # to a shell
         return document
 
     load_fast = load_editable
@@ -166,7 +174,7 @@ class DotenvStore(Store):
             if entry.key is None:
                 out.append(entry.raw)
             elif entry.key in document:
-                out.append(self._line(entry, document[entry.key]))
+                out.append(self._line(entry, document[entry.key], out))
                 written.add(entry.key)
             elif blank_lines_before(entry.raw):  # removed: its line goes, the blank lines read with it stay
                 out.append(blank_lines_before(entry.raw))
@@ -182,11 +190,17 @@ class DotenvStore(Store):
             text = text[:-len(newline)]  # the file's last line had no line break: the written one has none either
         return getattr(document, "bom", "") + text
 
-    def _line(self, entry: _Entry, value: Any) -> str:
+    def _line(self, entry: _Entry, value: Any, out: list[str]) -> str:
         if isinstance(value, str) and value == entry.value and quote_of(entry.raw) == _style_of(value):
             return entry.raw
         spelled = _spelled_line(entry, value)
-        return spelled if spelled is not None else fresh_line(entry.raw, entry.key or "", value)
+        if spelled is not None:  # the owner's line, which the token seals
+            return spelled
+        line, key = fresh_line(entry.raw, entry.key or "", value), entry.key or ""
+        if isinstance(value, str) and not is_sealed(value) and not head_read_alike(line, key, value == ""):
+            # a name fresh_line cannot write bare (a quoted one, a byte-order mark in it), outside the seal
+            raise head_misread("".join(out).count("\n") + 1 + blank_lines_before(line).count("\n"), key)
+        return line
 
     def check_sealable(self, document: Any) -> None:
         for key, line in getattr(document, "unvalued", ()):
@@ -232,8 +246,8 @@ class DotenvStore(Store):
                 fresh = fresh_line(raw, key, _quoted(binding.value or "", quote_of(raw)))
             except FormatError:  # a value sealfile cannot spell (a backslash at its end): only the record can
                 fresh = None
-            if fresh != raw:
-                found[(key,)] = raw
+            if fresh != raw or not head_read_alike(raw, key, not binding.value):  # its head sealed in too: a shell
+                found[(key,)] = raw  # reads blanks around '=' otherwise (fresh_line writes a plaintext's plain)
         return found
 
     def with_line(self, text: str, source: str, key: str, after: Any) -> str:

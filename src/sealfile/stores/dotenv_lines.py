@@ -18,6 +18,8 @@ MAX_LINES = 20_000
 _LONG_BLANKS = re.compile(r"(?<![^\S\r\n])(?=([^\S\r\n]{65,}))\1(?!#)")
 """More than 64 blanks in a row, not before a comment: python-dotenv's reader takes time quadratic in such a
 run. Linear itself: tried only where a run starts, and matched whole (a lookahead and a back-reference)."""
+_LEAD = re.compile(r"\s*(?:export[ \t]+)?")
+"""Blank lines, blanks and ``export`` before a name (python-dotenv's ``_multiline_whitespace``, ``_export``)."""
 SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
 # python-dotenv's own pattern for the variables it interpolates (dotenv.variables._posix_variable).
 _INTERPOLATED = re.compile(r"\$\{[^}:]*(?::-[^}]*)?\}")
@@ -71,9 +73,9 @@ def read_alone(raw: str) -> io.StringIO:
     return io.StringIO(BOM + raw)
 
 
-def quote_of(raw: str) -> str | None:
-    """The quote a binding's value was written in (``None``: bare)."""
-    start = where(raw)[1]
+def quote_of(raw: str, at: tuple[int, int | None, int | None] | None = None) -> str | None:
+    """The quote a binding's value was written in (``None``: bare); ``at``: ``where(raw)`` if known."""
+    start = (at or where(raw))[1]
     return raw[start] if start is not None and raw[start:start + 1] in ("'", '"') else None
 
 
@@ -127,6 +129,10 @@ def fresh_line(raw: str, key: str, value: Any) -> str:
         head = raw[:key_end] + "="
     else:
         head = raw[:start]
+        if isinstance(value, str) and not value.startswith("ENC[") and NAME.fullmatch(key):
+            # plaintext, which a shell may read: the name bare, '=' and the value right after it, as a shell reads
+            # an assignment (the seal covers no blank there; after one, a shell runs the value as a command)
+            head = _LEAD.match(raw).group() + key + "="  # type: ignore[union-attr]  # matches every text
     rest = raw[end:]
     rest = " " + rest if rest.startswith("#") else rest  # ``#`` starts a comment only after a blank
     return f"{head}{format_value(value, key)}{rest}"  # a last line without a line break stays without one
