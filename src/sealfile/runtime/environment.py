@@ -85,14 +85,15 @@ HOOK_NAMES = frozenset({
     "DOCKER_HOST", "DOCKER_CERT_PATH", "CONTAINER_HOST", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT",
     "KUBERNETES_SERVICE_PORT_HTTPS", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN",
     "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "GOOGLE_APPLICATION_CREDENTIALS",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "GOOGLE_APPLICATION_CREDENTIALS", "GCE_METADATA_HOST",
+    "GCE_METADATA_ROOT", "GCE_METADATA_IP", "AZURE_POD_IDENTITY_AUTHORITY_HOST",  # the instance's identity
     "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "IDENTITY_ENDPOINT", "MSI_ENDPOINT", "IMDS_ENDPOINT",
     "AZURE_FEDERATED_TOKEN_FILE", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
     "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "SSH_AUTH_SOCK",
     # where requests go, whom TLS trusts, where TLS keys are written
     "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
     "SSL_CERT_FILE", "SSL_CERT_DIR", "AWS_CA_BUNDLE", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "SSLKEYLOGFILE",
-    "AZURE_AUTHORITY_HOST",
+    "AZURE_AUTHORITY_HOST", "AWS_DATA_PATH",  # botocore reads each service's endpoint rules there first
     # which display a GUI (an askpass dialog asking for a key's passphrase) appears on
     "DISPLAY", "WAYLAND_DISPLAY",
     # options a tool reads as its own command line, and the editors, pagers and browsers one tool runs:
@@ -101,6 +102,7 @@ HOOK_NAMES = frozenset({
     "AWS_PAGER", "SYSTEMD_PAGER", "SYSTEMD_EDITOR", "CVSEDITOR", "PSQL_WATCH_PAGER", "GLAB_PAGER", "BAT_PAGER",
     "DELTA_PAGER", "KUBECTL_EXTERNAL_DIFF", "HGMERGE", "SVN_MERGE", "FZF_DEFAULT_COMMAND", "FZF_DEFAULT_OPTS",
     "RIPGREP_CONFIG_PATH", "STARSHIP_CONFIG", "SCREENRC",  # rg's --pre=, fzf's --preview= and starship run commands
+    "MANROFFOPT", "PYTEST_ADDOPTS", "PYTEST_PLUGINS",  # groff's -U runs .sy lines of a -m macro file; pytest's -p
     # the program or plug-ins a tool runs, the code it evaluates (a Vagrantfile is Ruby), version managers' shims
     "TERRAGRUNT_TFPATH", "TG_TF_PATH", "PACKER_PLUGIN_PATH", "PULUMI_HOME", "VAGRANT_CWD", "VAGRANT_HOME", "NIX_PATH",
     "ASDF_DIR", "ASDF_DATA_DIR", "ASDF_CONFIG_FILE",
@@ -119,6 +121,7 @@ HOOK_PREFIXES = (
     "UV_", "POETRY_", "PIPENV_", "PDM_", "CONDA_",  # where Python's package managers install code from, as PIP_
     "LESSKEY",  # LESSKEY, LESSKEYIN, LESSKEY_CONTENT (the lesskey text itself: #env LESSOPEN=|cmd)
     "JULIA_", "R_LIBS", "JUPYTER_", "ANSIBLE_", "PYENV_",  # start-up code, libraries, modules, interpreters
+    "GROFF_",  # GROFF_BIN_PATH: where groff (under man) finds the troff it runs
 )
 SETTINGS_UNDER_HOOK_PREFIXES = frozenset({"NODE_ENV", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"})
 """Names a hook prefix covers that only set a mode (no code, path, host or trust): ``NODE_ENV`` is in most
