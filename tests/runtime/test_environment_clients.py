@@ -5,7 +5,7 @@ sent the request, signed with the user's credentials and holding its payload, to
 asks ``GCE_METADATA_HOST`` for the project and token it uses (``AWS_EC2_METADATA_SERVICE_ENDPOINT`` was refused,
 Google's twin was not); ``man`` runs the ``troff`` of ``GROFF_BIN_PATH`` and passes ``MANROFFOPT`` to groff
 (``-U -m`` runs a macro file's ``.sy`` lines); pytest reads ``PYTEST_ADDOPTS`` as its command line and imports
-``PYTEST_PLUGINS`` (``-p`` a module of the checkout)."""
+``PYTEST_PLUGINS`` (``-p`` a module of the checkout); corepack runs the yarn it finds under ``COREPACK_HOME``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from sealfile.runtime.environment import UnsafeVariableError, variables_for
 from tests.support.cli import cli_env
 from tests.support.sealing import SealFile
 
@@ -156,3 +157,36 @@ def test_pytest_does_not_load_a_module_a_file_names(entry: str, seal_file: SealF
     done = run_exec(path, "--", *command, cwd=tmp_path)
     assert not marker.exists()  # without the check: the module ran as pytest started
     assert done.returncode == 1 and f"would set {entry.split(':')[0].upper()}, {REFUSED}" in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("corepack") is None, reason="needs corepack (Node.js)")
+def test_corepack_does_not_run_a_package_manager_a_file_plants(seal_file: SealFile, tmp_path: Path) -> None:
+    """``exec -- corepack yarn build`` (or ``yarn`` through corepack's shims): corepack runs the yarn it finds
+    installed under COREPACK_HOME, whatever it holds (a ``.corepack`` file naming its bin), with no check."""
+    marker, planted = tmp_path / "CODE-RAN", tmp_path / "tools" / "corepack"
+    installed = planted / "v1" / "yarn" / "1.22.22"
+    (installed / "bin").mkdir(parents=True)
+    (installed / ".corepack").write_text('{"hash": "x", "bin": {"yarn": "./bin/yarn.js"}}')
+    (installed / "package.json").write_text('{"name": "yarn", "version": "1.22.22"}')
+    (installed / "bin" / "yarn.js").write_text(f"require('fs').writeFileSync({str(marker)!r}, 'x')\n")
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "app", "packageManager": "yarn@1.22.22"}')
+    path = seal_file(f"corepack_home: {planted}\ndb_password: p-1\n")
+    done = run_exec(path, "--", "corepack", "yarn", "--version", cwd=project, env={"COREPACK_ENABLE_NETWORK": "0"})
+    assert not marker.exists()  # without the check: corepack ran the planted yarn.js
+    assert done.returncode == 1 and f"would set COREPACK_HOME, {REFUSED}" in done.stderr
+
+
+# From each tool's documentation (no such tool here): the program or library it runs, where it sends a token
+DOCUMENTED = ("AZURE_POD_IDENTITY_AUTHORITY_HOST", "GCE_METADATA_ROOT", "AZURE_KUBERNETES_TOKEN_PROXY",
+              "AZURE_KUBERNETES_CA_DATA", "COREPACK_NPM_REGISTRY", "VOLTA_HOME", "RBENV_ROOT", "NODENV_ROOT",
+              "GOENV_ROOT", "JENV_ROOT", "ESBUILD_BINARY_PATH", "PRISMA_QUERY_ENGINE_LIBRARY",
+              "PUPPETEER_EXECUTABLE_PATH", "GROFF_COMMAND_PREFIX", "GROFF_TMAC_PATH", "GROFF_FONT_PATH")
+
+
+@pytest.mark.parametrize("name", DOCUMENTED)
+def test_documented_hooks_are_refused(name: str) -> None:
+    with pytest.raises(UnsafeVariableError, match=f"would set {name}, which changes how programs start"):
+        variables_for({name.lower(): "x", "db_password": "p-1"})
+    assert variables_for({name.lower(): "x"}, prefix="APP_") == {f"APP_{name}": "x"}

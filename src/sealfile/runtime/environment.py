@@ -105,7 +105,8 @@ HOOK_NAMES = frozenset({
     "MANROFFOPT", "PYTEST_ADDOPTS", "PYTEST_PLUGINS",  # groff's -U runs .sy lines of a -m macro file; pytest's -p
     # the program or plug-ins a tool runs, the code it evaluates (a Vagrantfile is Ruby), version managers' shims
     "TERRAGRUNT_TFPATH", "TG_TF_PATH", "PACKER_PLUGIN_PATH", "PULUMI_HOME", "VAGRANT_CWD", "VAGRANT_HOME", "NIX_PATH",
-    "ASDF_DIR", "ASDF_DATA_DIR", "ASDF_CONFIG_FILE",
+    "ASDF_DIR", "ASDF_DATA_DIR", "ASDF_CONFIG_FILE", "VOLTA_HOME", "RBENV_ROOT", "NODENV_ROOT", "GOENV_ROOT",
+    "JENV_ROOT", "ESBUILD_BINARY_PATH", "PRISMA_QUERY_ENGINE_LIBRARY", "PUPPETEER_EXECUTABLE_PATH",
     # where gcc finds the programs it runs (cc1, as, collect2), the file every ./configure sources, and the
     # directories and lists programs load modules and start-up code from
     "GCC_EXEC_PREFIX", "COMPILER_PATH", "CONFIG_SITE", "GTK_MODULES", "GTK_PATH", "QT_PLUGIN_PATH", "VIMRUNTIME",
@@ -122,6 +123,8 @@ HOOK_PREFIXES = (
     "LESSKEY",  # LESSKEY, LESSKEYIN, LESSKEY_CONTENT (the lesskey text itself: #env LESSOPEN=|cmd)
     "JULIA_", "R_LIBS", "JUPYTER_", "ANSIBLE_", "PYENV_",  # start-up code, libraries, modules, interpreters
     "GROFF_",  # GROFF_BIN_PATH: where groff (under man) finds the troff it runs
+    "COREPACK_",  # where corepack (node's yarn and pnpm) takes the package manager it runs from, unchecked
+    "AZURE_KUBERNETES_",  # where azure-identity's token proxy sends the pod's federated token, and its TLS trust
 )
 SETTINGS_UNDER_HOOK_PREFIXES = frozenset({"NODE_ENV", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"})
 """Names a hook prefix covers that only set a mode (no code, path, host or trust): ``NODE_ENV`` is in most
