@@ -20,8 +20,8 @@ What a caller may rely on:
   ``RANDOM``, ``PWD``), reads it as arithmetic or a change of user (zsh's ``HISTSIZE``, ``USERNAME``), or
   does not start at all (dash: ``OPTIND=x`` ends every ``/bin/sh`` script with "Illegal number").
 - The same check, with the same message and ``allow_env``, for every output that becomes an environment:
-  ``exec``, ``load_env``, ``load_secrets(env=True)``, the dotenv and Kubernetes Secret outputs.
-  ``exec-file`` and the pydantic integration set no variable from a file.
+  ``exec``, ``load_env``, ``load_secrets(env=True)``, the dotenv and Kubernetes Secret outputs, and a dotenv
+  file's own plaintext (``decrypt``, ``exec-file``). The pydantic integration sets no variable from a file.
 - **One default for variables already set:** they are kept (as dotenvx and python-dotenv do, so
   the deployment can override a file); ``override=True`` (``exec --override``) replaces them.
 - **The child of exec does not inherit the master identity:** :data:`KEY_MATERIAL` (age identities
@@ -199,14 +199,18 @@ def checked_variables(tree: Any, prefix: str = "",
     """:func:`variables_for`, and the key path each name comes from; also for the outputs a deployment
     turns into an environment (dotenv, a Kubernetes Secret for ``envFrom``)."""
     names, origins = flatten_with_origins(tree, prefix)
+    check_names(((name, origins[name]) for name in names), allow)
+    return names, origins
+
+
+def check_names(names: Iterable[tuple[str, Path]], allow: Collection[str] = ()) -> None:
+    """Refuse the first of ``(name, key path)`` a file may not set (:func:`refusal`), unless ``allow`` names it."""
     allowed = allowed_names(allow)
-    for name in names:
-        where = format_keypath(origins[name])
+    for name, path in names:
         why = refusal(name)
         if why is not None and name.upper() not in allowed:
             raise UnsafeVariableError(f"would set {name}, {why}; refused (put a prefix in front of the names, "
-                                      f"or allow {name} explicitly)", keypath=where)
-    return names, origins
+                                      f"or allow {name} explicitly)", keypath=format_keypath(path))
 
 
 def export(environment: MutableMapping[str, str], names: Mapping[str, str], *, override: bool) -> dict[str, str]:
