@@ -74,7 +74,7 @@ def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fm
             policy.enforce_unsignable("a SOPS file")
             shown = str(read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt))
             if (fmt or sops_kind) == "dotenv" and extract is None:
-                from sealfile.runtime.outputs import dotenv_for_an_environment
+                from sealfile.runtime.environment import dotenv_for_an_environment
                 return dotenv_for_an_environment(shown, allow_env, sops=True)
             if portable and extract is None and (fmt or sops_kind) == "yaml":
                 from sealfile.stores.yaml.portable import portable as respelled
@@ -82,11 +82,12 @@ def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fm
                 return respelled(shown)  # as for a sealed file: what YAML 1.1 readers read is the data
             return shown
         if fmt is None or (fmt == own and fmt != "dotenv"):  # dotenv output: load_env's names, --prefix applied
+            names: list[str] = []
             shown = read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
-                                      portable_output=portable)
+                                      portable_output=portable, keys=names)
             if own == "dotenv" and extract is None:  # its names become variables, as -t dotenv's do
-                from sealfile.runtime.outputs import dotenv_for_an_environment
-                return dotenv_for_an_environment(shown, allow_env)
+                from sealfile.runtime.environment import dotenv_for_an_environment
+                return dotenv_for_an_environment(shown, allow_env, names=names)
             return shown
         if fmt == "binary":  # a sealed file's data is keys and values; INI is rendered from them
             raise UsageProblem("--output-type binary applies to SOPS files")

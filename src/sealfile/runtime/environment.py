@@ -232,3 +232,18 @@ def child_environment(names: Mapping[str, str], *, override: bool, keep_key_mate
             environment.pop(name, None)
     export(environment, names, override=override)
     return environment
+
+
+def dotenv_for_an_environment(text: str, allow_env: Collection[str] = (), *, sops: bool = False,
+                              names: Collection[str] | None = None) -> str:
+    """A dotenv file's own plaintext as ``decrypt`` prints it and ``exec-file`` pipes it: its bindings become
+    variables wherever it goes (``set -a; . ./.env``, ``--env-file``, ``EnvironmentFile=``, a Secret made
+    ``--from-env-file``), so its names pass the check converted outputs pass (``BASH_ENV``, ``LD_PRELOAD``...
+    refused unless allowed), and a line ending in CRLF is given as a shell reads it (a SOPS file's, as sops
+    prints it). ``names``: the bindings' names if known (a sealed file's, read as it was opened), else read here."""
+    from sealfile.stores import get_store
+    from sealfile.stores.dotenv_shell import as_a_shell_reads
+
+    check_names(((name, (name,)) for name in (get_store("dotenv").load_fast(text) if names is None else names)),
+                allow_env)
+    return text if sops else as_a_shell_reads(text)

@@ -38,7 +38,7 @@ from typing import Any
 from sealfile.errors import ConfigError, FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import scalar_text, time_text
-from sealfile.runtime.environment import check_names, checked_variables
+from sealfile.runtime.environment import checked_variables
 from sealfile.runtime.formats import FORMATS
 from sealfile.stores.dotenv_lines import single_quotable, spelled_for_all
 from sealfile.stores.yaml.portable import portable
@@ -255,17 +255,3 @@ def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix:
 
 __all__ = ["FORMATS", "read_otherwise_by_node", "render", "rounded_by_javascript", "to_dotenv", "to_json",
            "to_k8s_secret", "to_yaml"]
-
-
-def dotenv_for_an_environment(text: str, allow_env: Collection[str] = (), *, sops: bool = False) -> str:
-    """A dotenv file's own plaintext as ``decrypt`` prints it and ``exec-file`` pipes it: its bindings become
-    variables wherever it goes (``set -a; . ./.env``, ``--env-file``, ``EnvironmentFile=``, a Secret made
-    ``--from-env-file``), so its names pass the check converted outputs pass (``BASH_ENV``, ``LD_PRELOAD``...
-    refused unless allowed), and a line ending in CRLF is given as a shell reads it (a SOPS file's, as sops
-    prints it)."""
-    from sealfile.stores import get_store
-    from sealfile.stores.dotenv_shell import as_a_shell_reads
-
-    check_names(((name, (name,)) for name in get_store("dotenv").load_fast(text)), allow_env)
-    return text if sops else as_a_shell_reads(text)
-
