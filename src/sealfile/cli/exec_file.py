@@ -19,7 +19,8 @@ _SUFFIXES = {"yaml": ".yaml", "json": ".json", "dotenv": ".env", "ini": ".ini"}
 
 
 def exec_file(file: PathName, command: tuple[str, ...], output_type: str | None, extract: str | None,
-              filename: str | None, keep_key_env: bool, input_type: str | None) -> None:
+              filename: str | None, keep_key_env: bool, input_type: str | None,
+              allow_env: tuple[str, ...] = ()) -> None:
     """Replace this process with ``command``, ``{}`` in it naming a pipe that holds ``file``'s plaintext."""
     from sealfile.cli.execute import replace_process
     from sealfile.cli.hot import plaintext_of, refuse_options_after_file
@@ -39,7 +40,7 @@ def exec_file(file: PathName, command: tuple[str, ...], output_type: str | None,
     name = pipe_name(str(file), output_type) if filename is None else checked_name(filename)
     # a program reads the pipe by the name it is given, as a file: app.json must hold JSON, app.ini INI
     named = None if filename is None else named_syntax(filename, output_type, extract)
-    plaintext = plaintext_of(file, extract, input_type, output_type, named=named)
+    plaintext = plaintext_of(file, extract, input_type, output_type, allow_env=allow_env, named=named)
     path = serve_once(plaintext.encode("utf-8", "surrogateescape"), name, os.getpid())
     environment = child_environment({}, override=False, keep_key_material=keep_key_env)
     replace_process([argument.replace(PLACEHOLDER, path) for argument in command], environment)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sealfile.cli import flags
 from sealfile.cli.boundary import UsageProblem, say
-from sealfile.cli.output_names import named_syntax
+from sealfile.cli.output_names import check_env_options, named_syntax
 from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName, spelled
 
@@ -37,8 +37,7 @@ def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | 
     if fmt != "k8s-secret" and (name or namespace):
         raise UsageProblem("--name and --namespace go with --output-type k8s-secret")
     flags.check_option_values(prefix=prefix, extract=extract, k8s=(name, namespace) if fmt == "k8s-secret" else None)
-    if (fmt or named) not in ("dotenv", "k8s-secret") and (prefix or allow_env):
-        raise UsageProblem("--prefix and --allow-env go with --output-type dotenv or k8s-secret")
+    check_env_options(fmt or named, files, input_type, prefix, allow_env)
     if sum(str(file) == "-" for file in files) > 1:
         raise UsageProblem("- (standard input) can be read once")
     from sealfile.ops.read import refuse_sealed_output
@@ -74,18 +73,21 @@ def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fm
         if sops_kind and (fmt is None or fmt in ("yaml", "json", "ini", "binary") or fmt == own):
             policy.enforce_unsignable("a SOPS file")
             shown = str(read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt))
+            if (fmt or sops_kind) == "dotenv" and extract is None:
+                from sealfile.runtime.environment import dotenv_for_an_environment
+                return dotenv_for_an_environment(shown, allow_env, sops=True)
             if portable and extract is None and (fmt or sops_kind) == "yaml":
                 from sealfile.stores.yaml.portable import portable as respelled
 
                 return respelled(shown)  # as for a sealed file: what YAML 1.1 readers read is the data
             return shown
         if fmt is None or (fmt == own and fmt != "dotenv"):  # dotenv output: load_env's names, --prefix applied
+            names: list[str] = []
             shown = read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
-                                      portable_output=portable)
-            if own == "dotenv" and extract is None:  # CRLF: a shell would read each value with a CR
-                from sealfile.stores.dotenv_shell import as_a_shell_reads
-
-                return as_a_shell_reads(shown)
+                                      portable_output=portable, keys=names)
+            if own == "dotenv" and extract is None:  # its names become variables, as -t dotenv's do
+                from sealfile.runtime.environment import dotenv_for_an_environment
+                return dotenv_for_an_environment(shown, allow_env, names=names)
             return shown
         if fmt == "binary":  # a sealed file's data is keys and values; INI is rendered from them
             raise UsageProblem("--output-type binary applies to SOPS files")

@@ -43,3 +43,17 @@ def check_destination(file: PathName, output: PathName | None, in_place: bool) -
         raise UsageProblem("use -o or -i, not both")
     if in_place and io.is_stdio(file):
         raise UsageProblem("-i replaces a file: name the file, not -")
+
+
+def check_env_options(syntax: str | None, files: tuple[PathName, ...], input_type: str | None, prefix: str,
+                      allow_env: tuple[str, ...]) -> None:
+    """``--prefix`` goes with an output whose names are made from key paths (dotenv, k8s-secret); ``--allow-env``
+    also with one dotenv file's own plaintext, whose names ``decrypt`` checks as it prints them."""
+    if syntax in ("dotenv", "k8s-secret") or not (prefix or allow_env):
+        return
+    from sealfile.stores import store_for
+
+    if prefix or syntax or len(files) != 1 or store_for(files[0], input_type).name != "dotenv":
+        raise UsageProblem("--prefix and --allow-env go with --output-type dotenv or k8s-secret (--allow-env also "
+                           "with a dotenv file's own plaintext)")
+

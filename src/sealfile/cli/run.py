@@ -60,12 +60,15 @@ def exec_command(file: Path, prefix: str, extract: str | None, override: bool, a
 @click.option("--extract", metavar="KEYPATH", help="Only this subtree.")
 @click.option("--filename", metavar="NAME",
               help="The name the pipe has [default: FILE's without .enc, e.g. secrets.yaml].")
+@click.option("--allow-env", "allow_env", multiple=True, metavar="NAME",
+              help="Let dotenv output set NAME although it changes how programs start or connect (e.g. PATH).")
 @keep_key_env_option
 @input_type_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @usage_checked
 def exec_file_command(file: Path, output_type: str | None, extract: str | None, filename: str | None,
-                      keep_key_env: bool, input_type: str | None, command: tuple[str, ...]) -> None:
+                      allow_env: tuple[str, ...], keep_key_env: bool, input_type: str | None,
+                      command: tuple[str, ...]) -> None:
     """Run COMMAND with {} naming a pipe of FILE's plaintext.
 
     As sops exec-file:
@@ -73,7 +76,9 @@ def exec_file_command(file: Path, output_type: str | None, extract: str | None, 
     private directory, never a file: what goes through it is never on disk. The first program that
     opens it reads the plaintext, once (as from sops exec-file); then the directory is removed.
     The process is replaced by COMMAND (exec), so its exit status and signals are COMMAND's own.
+    Dotenv plaintext becomes variables wherever it goes (--env-file {}), so its names are checked as
+    exec checks them (LD_PRELOAD, BASH_ENV, PATH... refused unless --allow-env names them).
     """
     from sealfile.cli.exec_file import exec_file
 
-    exec_file(file, command, output_type, extract, filename, keep_key_env, input_type)
+    exec_file(file, command, output_type, extract, filename, keep_key_env, input_type, allow_env)

@@ -180,6 +180,10 @@ class OpenDocument(ABC):
     def _shape(self) -> Any:
         """The value tree as read: keys and nesting are plaintext, a scalar may still be a token."""
 
+    def top_keys(self) -> list[Any]:
+        """The keys at the top, as read (no value opened): a dotenv file's variable names."""
+        return list(self._shape()) if isinstance(self._shape(), dict) else []
+
     def locate(self, keypath: str) -> tuple[Path, bool]:
         """The typed path of an existing value, and whether a mapping or list is there: keys and
         nesting need no decryption, so a reader of one value decrypts only that value."""

@@ -23,6 +23,7 @@ from sealfile.stores import Store, get_store
 def decrypt_text(
     text: str, *, store: Store | None = None, extract: str | None = None, output: Store | None = None,
     path: str | None = None, policy: TrustPolicy | None = None, portable_output: bool = False,
+    keys: list[Any] | None = None,
 ) -> str:
     """The plaintext with the original layout (in ``output``'s syntax if given), or with
     ``extract`` one value (as a shell wants it) or subtree. A SOPS file is read natively
@@ -30,7 +31,8 @@ def decrypt_text(
 
     A YAML file comes back as it was written, byte for byte. With ``portable``, YAML output is
     :func:`~sealfile.stores.yaml.portable.portable` instead: YAML 1.1 readers (PyYAML, Go's yaml.v2)
-    read the same data from it as ``load_secrets`` returns."""
+    read the same data from it as ``load_secrets`` returns. ``keys``, if given, receives the top-level keys
+    of a sealed file (not a SOPS file's), read while it is open."""
     policy = policy or from_environment()
     kind = sops_kind(text, path)
     if kind is not None:
@@ -39,6 +41,8 @@ def decrypt_text(
     if sops_plaintext is not None:
         return sops_plaintext
     document = policy.open(text, store or get_store("yaml"))
+    if keys is not None:
+        keys += document.top_keys()
     respell = _portable if portable_output and (output or document.store).name == "yaml" else _as_is
     if extract is None:
         return respell(document.plaintext(output))

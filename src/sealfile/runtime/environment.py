@@ -20,8 +20,8 @@ What a caller may rely on:
   ``RANDOM``, ``PWD``), reads it as arithmetic or a change of user (zsh's ``HISTSIZE``, ``USERNAME``), or
   does not start at all (dash: ``OPTIND=x`` ends every ``/bin/sh`` script with "Illegal number").
 - The same check, with the same message and ``allow_env``, for every output that becomes an environment:
-  ``exec``, ``load_env``, ``load_secrets(env=True)``, the dotenv and Kubernetes Secret outputs.
-  ``exec-file`` and the pydantic integration set no variable from a file.
+  ``exec``, ``load_env``, ``load_secrets(env=True)``, the dotenv and Kubernetes Secret outputs, and a dotenv
+  file's own plaintext (``decrypt``, ``exec-file``). The pydantic integration sets no variable from a file.
 - **One default for variables already set:** they are kept (as dotenvx and python-dotenv do, so
   the deployment can override a file); ``override=True`` (``exec --override``) replaces them.
 - **The child of exec does not inherit the master identity:** :data:`KEY_MATERIAL` (age identities
@@ -85,14 +85,15 @@ HOOK_NAMES = frozenset({
     "DOCKER_HOST", "DOCKER_CERT_PATH", "CONTAINER_HOST", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT",
     "KUBERNETES_SERVICE_PORT_HTTPS", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN",
     "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "GOOGLE_APPLICATION_CREDENTIALS",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "GOOGLE_APPLICATION_CREDENTIALS", "GCE_METADATA_HOST",
+    "GCE_METADATA_ROOT", "GCE_METADATA_IP", "AZURE_POD_IDENTITY_AUTHORITY_HOST",  # the instance's identity
     "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "IDENTITY_ENDPOINT", "MSI_ENDPOINT", "IMDS_ENDPOINT",
     "AZURE_FEDERATED_TOKEN_FILE", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
     "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "SSH_AUTH_SOCK",
     # where requests go, whom TLS trusts, where TLS keys are written
     "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
     "SSL_CERT_FILE", "SSL_CERT_DIR", "AWS_CA_BUNDLE", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "SSLKEYLOGFILE",
-    "AZURE_AUTHORITY_HOST",
+    "AZURE_AUTHORITY_HOST", "AWS_DATA_PATH",  # botocore reads each service's endpoint rules there first
     # which display a GUI (an askpass dialog asking for a key's passphrase) appears on
     "DISPLAY", "WAYLAND_DISPLAY",
     # options a tool reads as its own command line, and the editors, pagers and browsers one tool runs:
@@ -101,9 +102,11 @@ HOOK_NAMES = frozenset({
     "AWS_PAGER", "SYSTEMD_PAGER", "SYSTEMD_EDITOR", "CVSEDITOR", "PSQL_WATCH_PAGER", "GLAB_PAGER", "BAT_PAGER",
     "DELTA_PAGER", "KUBECTL_EXTERNAL_DIFF", "HGMERGE", "SVN_MERGE", "FZF_DEFAULT_COMMAND", "FZF_DEFAULT_OPTS",
     "RIPGREP_CONFIG_PATH", "STARSHIP_CONFIG", "SCREENRC",  # rg's --pre=, fzf's --preview= and starship run commands
+    "MANROFFOPT", "PYTEST_ADDOPTS", "PYTEST_PLUGINS",  # groff's -U runs .sy lines of a -m macro file; pytest's -p
     # the program or plug-ins a tool runs, the code it evaluates (a Vagrantfile is Ruby), version managers' shims
     "TERRAGRUNT_TFPATH", "TG_TF_PATH", "PACKER_PLUGIN_PATH", "PULUMI_HOME", "VAGRANT_CWD", "VAGRANT_HOME", "NIX_PATH",
-    "ASDF_DIR", "ASDF_DATA_DIR", "ASDF_CONFIG_FILE",
+    "ASDF_DIR", "ASDF_DATA_DIR", "ASDF_CONFIG_FILE", "VOLTA_HOME", "RBENV_ROOT", "NODENV_ROOT", "GOENV_ROOT",
+    "JENV_ROOT", "ESBUILD_BINARY_PATH", "PRISMA_QUERY_ENGINE_LIBRARY", "PUPPETEER_EXECUTABLE_PATH",
     # where gcc finds the programs it runs (cc1, as, collect2), the file every ./configure sources, and the
     # directories and lists programs load modules and start-up code from
     "GCC_EXEC_PREFIX", "COMPILER_PATH", "CONFIG_SITE", "GTK_MODULES", "GTK_PATH", "QT_PLUGIN_PATH", "VIMRUNTIME",
@@ -119,6 +122,9 @@ HOOK_PREFIXES = (
     "UV_", "POETRY_", "PIPENV_", "PDM_", "CONDA_",  # where Python's package managers install code from, as PIP_
     "LESSKEY",  # LESSKEY, LESSKEYIN, LESSKEY_CONTENT (the lesskey text itself: #env LESSOPEN=|cmd)
     "JULIA_", "R_LIBS", "JUPYTER_", "ANSIBLE_", "PYENV_",  # start-up code, libraries, modules, interpreters
+    "GROFF_",  # GROFF_BIN_PATH: where groff (under man) finds the troff it runs
+    "COREPACK_",  # where corepack (node's yarn and pnpm) takes the package manager it runs from, unchecked
+    "AZURE_KUBERNETES_",  # where azure-identity's token proxy sends the pod's federated token, and its TLS trust
 )
 SETTINGS_UNDER_HOOK_PREFIXES = frozenset({"NODE_ENV", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"})
 """Names a hook prefix covers that only set a mode (no code, path, host or trust): ``NODE_ENV`` is in most
@@ -193,14 +199,18 @@ def checked_variables(tree: Any, prefix: str = "",
     """:func:`variables_for`, and the key path each name comes from; also for the outputs a deployment
     turns into an environment (dotenv, a Kubernetes Secret for ``envFrom``)."""
     names, origins = flatten_with_origins(tree, prefix)
+    check_names(((name, origins[name]) for name in names), allow)
+    return names, origins
+
+
+def check_names(names: Iterable[tuple[str, Path]], allow: Collection[str] = ()) -> None:
+    """Refuse the first of ``(name, key path)`` a file may not set (:func:`refusal`), unless ``allow`` names it."""
     allowed = allowed_names(allow)
-    for name in names:
-        where = format_keypath(origins[name])
+    for name, path in names:
         why = refusal(name)
         if why is not None and name.upper() not in allowed:
             raise UnsafeVariableError(f"would set {name}, {why}; refused (put a prefix in front of the names, "
-                                      f"or allow {name} explicitly)", keypath=where)
-    return names, origins
+                                      f"or allow {name} explicitly)", keypath=format_keypath(path))
 
 
 def export(environment: MutableMapping[str, str], names: Mapping[str, str], *, override: bool) -> dict[str, str]:
@@ -222,3 +232,18 @@ def child_environment(names: Mapping[str, str], *, override: bool, keep_key_mate
             environment.pop(name, None)
     export(environment, names, override=override)
     return environment
+
+
+def dotenv_for_an_environment(text: str, allow_env: Collection[str] = (), *, sops: bool = False,
+                              names: Collection[str] | None = None) -> str:
+    """A dotenv file's own plaintext as ``decrypt`` prints it and ``exec-file`` pipes it: its bindings become
+    variables wherever it goes (``set -a; . ./.env``, ``--env-file``, ``EnvironmentFile=``, a Secret made
+    ``--from-env-file``), so its names pass the check converted outputs pass (``BASH_ENV``, ``LD_PRELOAD``...
+    refused unless allowed), and a line ending in CRLF is given as a shell reads it (a SOPS file's, as sops
+    prints it). ``names``: the bindings' names if known (a sealed file's, read as it was opened), else read here."""
+    from sealfile.stores import get_store
+    from sealfile.stores.dotenv_shell import as_a_shell_reads
+
+    check_names(((name, (name,)) for name in (get_store("dotenv").load_fast(text) if names is None else names)),
+                allow_env)
+    return text if sops else as_a_shell_reads(text)
