@@ -184,3 +184,19 @@ def test_diff_reveal_of_a_sealed_file_600_directories_deep(sandbox: Sandbox) -> 
 
     assert done.returncode == 0, done.stderr[-400:]
     assert "new-10" in done.stdout
+
+
+def test_review_of_a_change_to_more_than_a_search_of_sealed_files_at_long_paths(sandbox: Sandbox) -> None:
+    """Each changed sealed file's ``mac`` line is searched for in the range's earlier versions, 100 files a ``git
+    log``: 100 paths of 4.5 KB are more than a command line holds here."""
+    names = _names(_DEEP)
+    assert len(names) > 100
+    _stage(sandbox, names, _sealed(sandbox, "password: before-11\n"))
+    sandbox.git("commit", "-q", "-m", "base")
+    _stage(sandbox, names, _sealed(sandbox, "password: after-12\n"))
+    sandbox.git("commit", "-q", "-m", "head")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=_crowded(sandbox.keyless_env()))
+
+    assert done.returncode == 0, done.stderr[-400:] + done.stdout[-400:]
+    assert f"0 policy violation(s), 0 recipient change(s), {len(names)} sealed file(s) changed." in done.stdout
