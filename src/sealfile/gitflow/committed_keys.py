@@ -177,6 +177,6 @@ def encoded_keys(found: Views, known: Callable[[Iterable[str]], Recipients]) -> 
 
 def _holding_marker(rev: str, paths: list[str], root: str | os.PathLike[str]) -> list[str]:
     """Those of ``paths`` that hold a private key's marker at ``rev`` (git's own search, of those files alone)."""
-    searched = ["grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev]
-    return [name.removeprefix(f"{rev}:") for name in git_for_paths(searched, paths, root, ok=(0, 1)).split("\0")
-            if name]
+    out = git_for_paths(["grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev], paths, root,
+                        ok=(0, 1))
+    return [name.removeprefix(f"{rev}:") for name in out.split("\0") if name]

@@ -61,8 +61,9 @@ def _armored_changes(base: str, head: str, root: str | os.PathLike[str], seen: s
     held = sorted({name.removeprefix(f"{rev}:") for rev in (base, head) for name in git(
         ["grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev, "--"], root, ok=(0, 1)).split("\0")
         if name})
-    touching = ["log", "--format=%H %P", "--no-renames", "--no-patch", "--diff-merges=first-parent", f"{base}..{head}"]
-    return list(dict.fromkeys(line for line in git_for_paths(touching, held, root).splitlines()
+    out = git_for_paths(["log", "--format=%H %P", "--no-renames", "--no-patch", "--diff-merges=first-parent",
+                         f"{base}..{head}"], held, root)
+    return list(dict.fromkeys(line for line in out.splitlines()
                               if line.split()[0] not in seen))
 
 
