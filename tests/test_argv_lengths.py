@@ -59,8 +59,9 @@ ALLOWED = {
     ("gitflow/path_lists.py", "part"): "the paths, in parts of at most ARGV_BYTES",
     ("gitflow/replay.py", "(a for name in _STATES for a in ('--git-path', name))"): "replay state files",
     ("gitflow/returned_keys.py", "STORED_TEXT"): _OPTIONS,
-    ("gitflow/returned_keys.py", "aside"): ("only names holding a line break or ending in a carriage return, which a "
-                                           "line of git's input cannot carry; every other path goes on the input"),
+    ("gitflow/returned_keys.py", "aside"): ("names holding a line break or ending in a carriage return only, which a "
+                                           "line of git's input cannot carry (every other path goes there): a "
+                                           "change adding thousands fails review with E2BIG, an error, never a pass"),
     ("gitflow/reused_mac.py", "STORED_TEXT"): _OPTIONS,
     ("gitflow/staged.py", "args"): "_run(): the options its callers give, each checked here; its list goes on stdin",
     ("gitflow/staged.py", "heads"): ("the commits being merged (MERGE_HEAD), which git merge itself was given on its "
