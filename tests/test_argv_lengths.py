@@ -21,11 +21,11 @@ from pathlib import Path
 import sealfile
 
 SRC = Path(sealfile.__file__).parent
-STARTS = {"git", "git_for_paths", "_run", "subprocess.run", "subprocess.Popen", "subprocess.call",
+STARTS = {"git", "git_for_paths", "entries_of", "_run", "subprocess.run", "subprocess.Popen", "subprocess.call",
           "subprocess.check_call", "subprocess.check_output", "os.execv", "os.execve", "os.execvp", "os.execvpe",
           "os.spawnv", "os.spawnve", "os.posix_spawn", "os.posix_spawnp"}
-"""Calls that start a program (``git``, ``git_for_paths``: sealfile's git wrappers; ``_run``: staged.py's, which
-gives its lines on git's input), by how sealfile's modules name them."""
+"""Calls that start a program (``git``, ``git_for_paths``, ``entries_of``: sealfile's git wrappers; ``_run``:
+staged.py's, which gives its lines on git's input), by how sealfile's modules name them."""
 
 _MARKER_OPTIONS = "one -e per private key marker (a constant list)"
 _OPTIONS = "git options, a fixed list"
@@ -55,7 +55,7 @@ ALLOWED = {
     ("gitflow/partial_clone.py", "revs"): "one or two revisions",
     ("gitflow/partial_clone.py", "paths"): "the pathspecs a user gave 'sealfile diff --git' (see gitcli.py's paths)",
     ("gitflow/path_lists.py", "start"): _OPTIONS,
-    ("gitflow/path_lists.py", "args"): "git_for_paths(): the options its callers give, each checked here",
+    ("gitflow/path_lists.py", "args"): "git_for_paths(), entries_of(): the options their callers give, checked here",
     ("gitflow/path_lists.py", "part"): "the paths, in parts of at most ARGV_BYTES",
     ("gitflow/replay.py", "(a for name in _STATES for a in ('--git-path', name))"): "replay state files",
     ("gitflow/returned_keys.py", "STORED_TEXT"): _OPTIONS,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.gitflow import path_lists
-from sealfile.gitflow.path_lists import argv_parts, git_for_paths
+from sealfile.gitflow.path_lists import argv_parts, entries_of, git_for_paths
 
 _NAMES = ["*", ":(glob)x", "a.txt", "b/c.txt", "d.txt"]
 
@@ -52,3 +52,18 @@ def test_parts_keep_the_order_and_stay_under_the_bound() -> None:
     assert all(sum(len(n) + 3 for n in part) <= 1000 for part in parts)
     assert [len(part) for part in parts[:2]] == [23, 23]
     assert list(argv_parts(["x" * 5000, "y"], 1000)) == [["x" * 5000], ["y"]]  # longer than the bound: alone
+
+
+@pytest.mark.parametrize("listing", [["ls-files", "-z", "--stage"], ["ls-tree", "-r", "-z", "--full-tree", "HEAD"]])
+def test_entries_are_the_same_given_as_pathspecs_or_found_in_the_whole_listing(repo: Path, listing: list[str],
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """More paths than one command line holds are looked up in git's listing of every file: the same entries."""
+    subprocess.run(["git", "-c", "user.name=a", "-c", "user.email=a@a", "commit", "-q", "-m", "all"], cwd=repo,
+                   check=True)
+    asked = ["b/c.txt", "*", ":(glob)x", "absent.txt"]
+    given = entries_of(listing, asked, repo)
+    monkeypatch.setattr(path_lists, "ARGV_BYTES", 1)
+    found = entries_of(listing, asked, repo)
+
+    assert sorted(_listed(found)) == sorted(_listed(given))
+    assert sorted(entry.split("\t")[1] for entry in _listed(found)) == ["*", ":(glob)x", "b/c.txt"]

@@ -46,3 +46,14 @@ def git_for_paths(args: list[str], paths: Sequence[str], cwd: str | os.PathLike[
     that file only; ``False`` for pathspecs a user gave."""
     start = ["--literal-pathspecs"] if literal else []
     return "".join(git([*start, *args, "--", *part], cwd, ok=ok) for part in argv_parts(paths, ARGV_BYTES))
+
+
+def entries_of(args: list[str], paths: Sequence[str], cwd: str | os.PathLike[str]) -> str:
+    """The entries (``INFO<TAB>PATH``, each ending in NUL) of ``git ARGS`` (``ls-files -z`` or ``ls-tree -r -z``)
+    for the files ``paths`` name. Paths that fit one command line are git's pathspecs (a large index or tree is
+    not listed whole for a hook's few files); more are found in git's listing of every file: git matches each
+    entry with each pathspec, so 25,000 paths in parts took 10 s where the whole listing took 0.1 s."""
+    if sum(len(path.encode("utf-8", "surrogateescape")) + 3 for path in paths) <= ARGV_BYTES:
+        return git_for_paths(args, paths, cwd)
+    wanted = set(paths)
+    return "".join(f"{entry}\0" for entry in git(args, cwd).split("\0") if entry.partition("\t")[2] in wanted)

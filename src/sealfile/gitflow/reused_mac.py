@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.gitcli import STORED_TEXT, git, toplevel
-from sealfile.gitflow.path_lists import git_for_paths
+from sealfile.gitflow.path_lists import entries_of, git_for_paths
 from sealfile.gitflow.sealed import keyless_read
 from sealfile.gitflow.staged import blob_ids, merged_heads, path_in_repo, read_blobs
 from sealfile.ops.document import SealedDocument
@@ -47,7 +47,7 @@ def earlier_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.Path
     named = {relative: given for relative, given in inside if relative != ".." and not relative.startswith("../")}
     found: Earlier = {}
     for name, commit in revisions if listed and named else []:
-        ids = blob_ids(git_for_paths(["ls-tree", "-z", "--full-tree", commit], list(named), top))
+        ids = blob_ids(entries_of(["ls-tree", "-r", "-z", "--full-tree", commit], list(named), top))
         paths = [p for p in named if p in ids]
         for path, content in zip(paths, read_blobs([ids[p] for p in paths], top), strict=True):
             found.setdefault(named[path], []).append((name, content))

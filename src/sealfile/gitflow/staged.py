@@ -27,7 +27,7 @@ from sealfile.gitflow.gitcli import (
     refuse_unfetched,
     toplevel,
 )
-from sealfile.gitflow.path_lists import git_for_paths
+from sealfile.gitflow.path_lists import entries_of, git_for_paths
 from sealfile.model.lazy_pattern import compiled_when_used
 
 Staged = dict[str, "bytes | None"]
@@ -103,11 +103,11 @@ def merged_by_git(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLik
         return []
     named = {path_in_repo(f, top): os.fspath(f) for f in files}
     if base and named:
-        staged = blob_ids(git_for_paths(["ls-files", "-z", "--stage"], list(named), top), stage_field=True)
+        staged = blob_ids(entries_of(["ls-files", "-z", "--stage"], list(named), top), stage_field=True)
         named = {p: f for p, f in named.items() if p in staged}
     if not base or not named:
         return []
-    versions = [blob_ids(git_for_paths(["ls-tree", "-z", "--full-tree", commit], list(named), top))
+    versions = [blob_ids(entries_of(["ls-tree", "-r", "-z", "--full-tree", commit], list(named), top))
                 for commit in (base, "HEAD", *heads)]
     return [named[p] for p in named
             if len({v.get(p) for v in versions[1:]} - {versions[0].get(p)}) > 1]
