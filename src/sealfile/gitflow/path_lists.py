@@ -7,7 +7,8 @@ characters on Windows. Where git reads the list on its input, it is given there 
 --batch``, ``check-attr --stdin``, ``log --stdin`` after ``--``). ``ls-files``, ``ls-tree``, ``diff``,
 ``diff-files`` and ``grep`` have no such form (git 2.39 reads ``--pathspec-from-file`` in ``add``, ``checkout``,
 ``commit``, ``reset``, ``restore``, ``rm`` and ``stash`` only): :func:`git_for_paths` runs them once per part of
-the list that fits, and gives their outputs one after the other.
+the list that fits, and gives their outputs one after the other; :func:`entries_of` finds a long list of files in
+the whole index or tree instead, which costs git far less than that many pathspecs.
 """
 
 from __future__ import annotations
