@@ -25,6 +25,7 @@ from sealfile.gitflow.blob_views import Views
 from sealfile.gitflow.blobs import blob_holds_marker, read_at, show_many
 from sealfile.gitflow.gitcli import git
 from sealfile.gitflow.history_keys import KEY_PICKAXE, added_then_removed, history_findings, unread_violations
+from sealfile.gitflow.path_lists import git_for_paths
 from sealfile.gitflow.sealed import view
 from sealfile.kms.base import MasterKey
 from sealfile.kms.found_keys import MARKERS, MAX_DERIVED, found_keys, holds_marker
@@ -174,15 +175,8 @@ def encoded_keys(found: Views, known: Callable[[Iterable[str]], Recipients]) -> 
     return errors, notes
 
 
-_PATHS_AT_ONCE = 500
-"""Paths given to one ``git grep`` (a command line has a length limit)."""
-
-
 def _holding_marker(rev: str, paths: list[str], root: str | os.PathLike[str]) -> list[str]:
     """Those of ``paths`` that hold a private key's marker at ``rev`` (git's own search, of those files alone)."""
-    prefix, found = f"{rev}:", []
-    for at in range(0, len(paths), _PATHS_AT_ONCE):
-        found += [name.removeprefix(prefix) for name in git(
-            ["--literal-pathspecs", "grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev, "--",
-             *paths[at:at + _PATHS_AT_ONCE]], root, ok=(0, 1)).split("\0") if name]
-    return found
+    out = git_for_paths(["grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev], paths, root,
+                        ok=(0, 1))
+    return [name.removeprefix(f"{rev}:") for name in out.split("\0") if name]

@@ -34,6 +34,7 @@ from sealfile.gitflow.conflicts_leaves import Moves, carry, disputed, stanza_pri
 from sealfile.gitflow.conflicts_seen import may_be_recorded_under
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.merge_plan import framed
+from sealfile.gitflow.path_lists import entries_of
 from sealfile.gitflow.sealed import rules_text, view
 from sealfile.gitflow.staged import index_stages, path_in_repo, read_blobs
 from sealfile.model.paths import Path, encode_path
@@ -127,9 +128,8 @@ def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, tuple[Record, 
     records = {r.path: r for r in read_records(directory)}
     if not records:
         return top, {}, {}
-    listed = ["--literal-pathspecs", "ls-files", "-z"]
-    entries = index_stages(git([*listed, "--stage", "--", *records], top))
-    undo = index_stages(git([*listed, "--resolve-undo", "--", *records], top))
+    entries = index_stages(entries_of(["ls-files", "-z", "--stage"], list(records), top))
+    undo = index_stages(entries_of(["ls-files", "-z", "--resolve-undo"], list(records), top))
     found = {}
     for p, r in records.items():
         sides = [(s.get("2"), s.get("3")) for s in (entries.get(p, {}), undo.get(p, {}))]

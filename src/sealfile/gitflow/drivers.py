@@ -261,14 +261,14 @@ def governing_configs_missing(path: str, top: str | os.PathLike[str] = ".", *, t
     ``then``: the command to run once the config is back."""
     from pathlib import PurePosixPath
 
-    from sealfile.gitflow.gitcli import git  # only here: the merge driver
+    from sealfile.gitflow.path_lists import git_for_paths  # only here: the merge driver
     from sealfile.ops.config_files import CONFIG_NAME, config_paths_above
 
     configs = config_paths_above(path)[::-1]
     absent = [c for c in configs if not os.path.lexists(os.path.join(top, c))]
     if not absent:
         return None
-    listed = git(["--literal-pathspecs", "ls-files", "-t", "-z", "--", *absent], top)
+    listed = git_for_paths(["ls-files", "-t", "-z"], absent, top)
     for entry in listed.split("\0"):
         tag, _, config = entry.partition(" ")
         if not config:

@@ -13,13 +13,12 @@ from collections.abc import Callable
 from sealfile.errors import FormatError
 from sealfile.gitflow.blobs import blob_holds_marker, read_at, show_many
 from sealfile.gitflow.gitcli import git
+from sealfile.gitflow.path_lists import git_for_paths
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.kms.found_keys import MARKERS, found_keys
 
 KEY_PICKAXE = "|".join(MARKERS).replace("-----", "-{5}")
 """git's extended regular expression for a line holding a key's marker (case ignored where it is used)."""
-_PATHS_AT_ONCE = 500
-"""Paths given to one ``git log`` (a command line has a length limit)."""
 MAX_COMMITS = 1000
 """Commits whose diffs are read at most (the newest): each costs a few git processes."""
 
@@ -62,13 +61,10 @@ def _armored_changes(base: str, head: str, root: str | os.PathLike[str], seen: s
     held = sorted({name.removeprefix(f"{rev}:") for rev in (base, head) for name in git(
         ["grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev, "--"], root, ok=(0, 1)).split("\0")
         if name})
-    found: list[str] = []
-    for at in range(0, len(held), _PATHS_AT_ONCE):
-        found += [line for line in git(["--literal-pathspecs", "log", "--format=%H %P", "--no-renames", "--no-patch",
-                                         "--diff-merges=first-parent", f"{base}..{head}", "--",
-                                         *held[at:at + _PATHS_AT_ONCE]], root).splitlines()
-                  if line.split()[0] not in seen]
-    return list(dict.fromkeys(found))
+    out = git_for_paths(["log", "--format=%H %P", "--no-renames", "--no-patch", "--diff-merges=first-parent",
+                         f"{base}..{head}"], held, root)
+    return list(dict.fromkeys(line for line in out.splitlines()
+                              if line.split()[0] not in seen))
 
 
 def _newest_first(lines: list[str], base: str, head: str, root: str | os.PathLike[str]) -> list[str]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.gitcli import STORED_TEXT, git, toplevel
+from sealfile.gitflow.path_lists import entries_of, git_for_paths
 from sealfile.gitflow.sealed import keyless_read
 from sealfile.gitflow.staged import blob_ids, merged_heads, path_in_repo, read_blobs
 from sealfile.ops.document import SealedDocument
@@ -46,7 +47,7 @@ def earlier_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.Path
     named = {relative: given for relative, given in inside if relative != ".." and not relative.startswith("../")}
     found: Earlier = {}
     for name, commit in revisions if listed and named else []:
-        ids = blob_ids(git(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *named], top))
+        ids = blob_ids(entries_of(["ls-tree", "-r", "-z", "--full-tree", commit], list(named), top))
         paths = [p for p in named if p in ids]
         for path, content in zip(paths, read_blobs([ids[p] for p in paths], top), strict=True):
             found.setdefault(named[path], []).append((name, content))
@@ -110,8 +111,8 @@ def reused_in_range(versions: dict[str, str], base: str, head: str, cwd: str | o
         part = names[start:start + FILES_PER_SEARCH]
         pattern = "|".join(documents[path].metadata.mac.replace("+", "\\+") for path in part)  # base64's ERE one
         try:  # -S: the commits whose version holds a mac line a different number of times than their parent's
-            out = git(["--literal-pathspecs", "log", *STORED_TEXT, "-z", "--pickaxe-regex", f"-S{pattern}",
-                       "--format=%H", "--name-only", "--no-renames", f"{base}..{head}", "--", *part], cwd)
+            out = git_for_paths(["log", *STORED_TEXT, "-z", "--pickaxe-regex", f"-S{pattern}", "--format=%H",
+                                 "--name-only", "--no-renames", f"{base}..{head}"], part, cwd)
         except SealfileError:
             return {}  # a shallow clone or an unknown base: nothing to compare with
         for path, commits in commits_per_name(out, part).items():

@@ -27,6 +27,7 @@ from sealfile.gitflow.gitcli import (
     refuse_unfetched,
     toplevel,
 )
+from sealfile.gitflow.path_lists import entries_of, git_for_paths
 from sealfile.model.lazy_pattern import compiled_when_used
 
 Staged = dict[str, "bytes | None"]
@@ -53,8 +54,7 @@ def staged_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathL
     differing += [p for p, target in links.items() if _blob_id(target, top) != blobs[p]]
     differing += [p for p in blobs if "\n" not in p and p not in present and p not in links]
     if differing:  # 'git add -N' stages an empty placeholder that git commits as nothing: not a version
-        placeholders = git(["--literal-pathspecs", "diff-files", "-z", "--name-only", "--diff-filter=A", "--",
-                            *differing], top)
+        placeholders = git_for_paths(["diff-files", "-z", "--name-only", "--diff-filter=A"], differing, top)
         differing = [p for p in differing if p not in set(placeholders.split("\0"))]
     return {named[p]: content for p, content in zip(differing, read_blobs([blobs[p] for p in differing], top),
                                                      strict=True)}
@@ -103,11 +103,11 @@ def merged_by_git(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLik
         return []
     named = {path_in_repo(f, top): os.fspath(f) for f in files}
     if base and named:
-        named = {p: f for p, f in named.items() if p in blob_ids(git(
-            ["--literal-pathspecs", "ls-files", "-z", "--stage", "--", *named], top), stage_field=True)}
+        staged = blob_ids(entries_of(["ls-files", "-z", "--stage"], list(named), top), stage_field=True)
+        named = {p: f for p, f in named.items() if p in staged}
     if not base or not named:
         return []
-    versions = [blob_ids(git(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *named], top))
+    versions = [blob_ids(entries_of(["ls-tree", "-r", "-z", "--full-tree", commit], list(named), top))
                 for commit in (base, "HEAD", *heads)]
     return [named[p] for p in named
             if len({v.get(p) for v in versions[1:]} - {versions[0].get(p)}) > 1]
