@@ -87,16 +87,22 @@ def refuse_written_otherwise(line: str, key: str, value: Any, before: list[str],
     where a spelling does: this one has none)."""
     if not isinstance(value, str) or is_sealed(value):
         return
-    number = sum(part.count("\n") + (not part.endswith(("\n", "\r"))) for part in before) + 1 + \
-        blank_lines_before(line).count("\n")
     if not head_read_alike(line, key, value == ""):
-        raise head_misread(number, key)
+        raise head_misread(_line_of(line, before), key)
+    if not sealed:  # a decrypted file: its values spelled as the sealed file read held them
+        return
     _, start, end = where(line)
-    if sealed and start is not None and end is not None and not read_alike(line[start:end], value):
-        raise FormatError(f"dotenv line {number}: a value left in plaintext that no quoting makes a shell sourcing "
-                          "the decrypted file read as python-dotenv does (it holds ' or \\ and also $ or `, a "
-                          "carriage return or a NUL), and the seal does not cover its quoting: give it a name the "
-                          "file's rule encrypts", keypath=format_keypath((key,)))
+    if start is not None and end is not None and not read_alike(line[start:end], value):
+        raise FormatError(f"dotenv line {_line_of(line, before)}: a value left in plaintext that no quoting makes a "
+                          "shell sourcing the decrypted file read as python-dotenv does (it holds ' or \\ and also $ "
+                          "or `, a carriage return or a NUL), and the seal does not cover its quoting: give it a name "
+                          "the file's rule encrypts", keypath=format_keypath((key,)))
+
+
+def _line_of(line: str, before: list[str]) -> int:
+    """Where a binding's own text starts when ``line`` is written after ``before`` (each ended by a line break)."""
+    return sum(part.count("\n") + (not part.endswith(("\n", "\r"))) for part in before) + 1 + \
+        blank_lines_before(line).count("\n")
 
 
 _EXPANDED = re.compile(r"`|\$[^\s\"|)]")
