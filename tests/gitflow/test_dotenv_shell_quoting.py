@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -102,3 +103,59 @@ def test_a_plaintext_value_a_shell_reads_otherwise_is_not_sealed(sandbox: Sandbo
     assert done.returncode != 0 and done.stdout == ""
     [message] = done.stderr.splitlines()
     assert "invalid dotenv line 2: " in message and "X_unencrypted" in message, message
+
+
+RUNS = "$(touch pwned-3)"
+"""A plaintext value a shell runs if it reads it otherwise: never shown in a refusal."""
+
+
+@pytest.mark.parametrize(("line", "cause"), [
+    (f'X_unencrypted="{RUNS}"', "a value left in plaintext whose quoting a shell sourcing the decrypted file reads "
+                                "otherwise"),
+    (f"X_unencrypted={RUNS}", "a value left in plaintext whose quoting"),
+    (f"X_unencrypted = '{RUNS}'", "blanks around '='"),
+])
+def test_encrypt_and_edit_name_the_input_line_a_shell_reads_otherwise(sandbox: Sandbox, line: str, cause: str) -> None:
+    """An input problem, worded as one: the input file (or the edited text), its own line (the sealed file's is
+    another: a quoted line break before it is sealed into one line), the key and how to write it, and nothing
+    written. It was "refusing to write: the result would not read back (invalid dotenv line 2: ...)", the line
+    the sealed result's."""
+    plain = sandbox.repo / "plain.env"
+    plain.write_text(f'A="two\nlines"\n\n{line}\n')
+    done = sandbox.sealfile("encrypt", "plain.env", "--age", sandbox.recipient, "-o", "out.enc.env", check=False)
+    assert done.returncode == 1 and done.stdout == "" and not (sandbox.repo / "out.enc.env").exists()
+    [message] = done.stderr.splitlines()
+    assert message.startswith(f"sealfile: error: plain.env: X_unencrypted: invalid dotenv line 4: {cause}"), message
+    assert "would not read back" not in message and "touch" not in message and "two" not in message, message
+    assert "(quote it in '...'" in message or "(write NAME=value)" in message, message
+
+    sealed = seal_file(sandbox, FILE, 'A="two\nlines"\n\nX_unencrypted=\'v\'\n').read_bytes()
+    editor = sandbox.root / "edit.py"
+    editor.write_text(f"import sys\ntext = open(sys.argv[1]).read().replace(\"X_unencrypted='v'\", {line!r})\n"
+                      "open(sys.argv[1], 'w').write(text)\n")
+    done = sandbox.sealfile("edit", FILE, env={**sandbox.env, "EDITOR": f"{sys.executable} {editor}", "VISUAL": ""},
+                            check=False, stdin="")
+    assert done.returncode == 1 and (sandbox.repo / FILE).read_bytes() == sealed
+    [message] = done.stderr.splitlines()
+    assert message.startswith(f"sealfile: error: {FILE}: X_unencrypted: edited text: invalid dotenv line 4: "
+                              f"{cause}"), message
+    assert "would not read back" not in message and "touch" not in message, message
+
+
+@pytest.mark.parametrize("key", ["X_unencrypted", "NEW_unencrypted"])
+@pytest.mark.parametrize("value", [f"it's {RUNS}", "a\rb"])
+def test_set_of_a_plaintext_value_no_quoting_keeps_from_a_shell_names_why(sandbox: Sandbox, key: str,
+                                                                          value: str) -> None:
+    """``set`` quotes a value it leaves in plaintext so that a shell and python-dotenv read it alike; a value no
+    quoting does that for (``'`` with ``$``, a carriage return) is refused as what it is, the file kept byte for
+    byte, rather than as a sealed result that "would not read back"."""
+    sealed = seal_file(sandbox, FILE, "A=1\nX_unencrypted='v'\n").read_bytes()
+    done = sandbox.sealfile("set", FILE, key, value, check=False)
+    assert done.returncode == 1 and done.stdout == "" and (sandbox.repo / FILE).read_bytes() == sealed
+    [message] = done.stderr.splitlines()
+    line = 2 if key == "X_unencrypted" else 3
+    assert message.startswith(f"sealfile: error: {FILE}: {key}: dotenv line {line}: a value left in plaintext "
+                              "that no quoting makes a shell sourcing the decrypted file read as python-dotenv "
+                              "does"), message
+    assert "give it a name the file's rule encrypts" in message and "would not read back" not in message, message
+    assert "touch" not in message and "it's" not in message, message

@@ -98,3 +98,29 @@ def test_the_two_readings_are_compared_as_sealfile_compares_data() -> None:
     assert list(_differences([{(1,): "x"}], [{(True,): "x"}], ())) == [(0, (1,))]
     assert list(_differences({"k": -0.0}, {"k": 0.0}, ())) == [("k",)]
     assert list(_differences({"k": [1.5, float("nan")]}, {"k": [1.5, float("nan")]}, ())) == []
+
+
+def test_a_dotenv_value_spelled_so_that_a_shell_reads_it_alike_is_not_shown(sandbox: Sandbox) -> None:
+    """The owner's own edit, in spellings a shell sourcing decrypt's output reads as sealfile does (bash says so
+    here): nothing to look at. Review's second reading of dotenv spellings flagged each ("reads another value ... or
+    runs it"); one reading decides now, the one every reader refuses a file by (``stores/dotenv_shell.py``)."""
+    name = "app.enc.env"
+    seal_file(sandbox, name, "API_KEY=k-123\nPCT_unencrypted='50'\nMSG_unencrypted='hi'\nCOLOR_unencrypted='fff'\n"
+                             "MULTI_unencrypted='a'\n")
+    sandbox.commit("base")
+    editor = sandbox.root / "respell.py"
+    respelled = [("'50'", "50%"), ("'hi'", "hi!"), ("'fff'", "#fff"), ("'a'", '"a\nb"')]
+    editor.write_text(f"import sys\ntext = open(sys.argv[1]).read()\nfor old, new in {respelled!r}:\n"
+                      "    text = text.replace(old, new)\nopen(sys.argv[1], 'w').write(text)\n")
+    sandbox.sealfile("edit", name, env={**sandbox.env, "EDITOR": f"{sys.executable} {editor}", "VISUAL": ""})
+    assert "PCT_unencrypted=50%\n" in (sandbox.repo / name).read_text()  # the owner's spelling, kept
+    sandbox.commit("the owner's edit")
+    printed = sandbox.root / "printed.env"
+    sandbox.sealfile("decrypt", name, "-o", str(printed))
+    shell = subprocess.run(["bash", "-c", f'set -a; . "{printed}"; printf "[%s]" "$PCT_unencrypted" '
+                            '"$MSG_unencrypted" "$COLOR_unencrypted" "$MULTI_unencrypted"'],
+                           capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, cwd=sandbox.root)
+    assert shell.stdout == "[50%][hi!][#fff][a\nb]", shell
+    status, shown = sandbox.review_last()
+    assert status == 0, shown
+    assert "re-spelled" not in shown and not _attention(shown), shown

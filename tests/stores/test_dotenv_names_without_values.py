@@ -49,7 +49,7 @@ def test_a_file_sealed_with_such_a_name_still_reads(tmp_path: Path, age_identity
                                                     monkeypatch: pytest.MonkeyPatch, run_cli) -> None:
     text = "TOKEN=abc\nexport HOME_DIR\n"
     with monkeypatch.context() as before:  # as a sealfile that did not refuse it sealed it
-        before.setattr(DotenvStore, "check_sealable", lambda self, document: None)
+        before.setattr(DotenvStore, "check_sealable", lambda self, document, encrypts=None: None)
         sealed = seal_plaintext(text, get_store("dotenv"), [AgeKey(age_identity.recipient)])
     path = tmp_path / "app.enc.env"
     path.write_text(sealed)

@@ -18,12 +18,13 @@ from sealfile.gitflow.look_alike import look_alike_keys
 from sealfile.gitflow.read_otherwise import re_spelled
 from sealfile.gitflow.returned_keys import replayed_tokens, sealed_at
 from sealfile.gitflow.sealed import keypath, view
-from sealfile.gitflow.sealing_change import NO_LONGER_SEALED, any_view, unsealed_for
+from sealfile.gitflow.sealing_change import any_view, sealing_change, unsealed_for
 from sealfile.gitflow.secret_names import looks_secret
 from sealfile.gitflow.secret_values import credential_in
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts
 from sealfile.gitflow.sops_view import SopsView
 from sealfile.gitflow.tampering import Locations, hand_edits, set_tokens, token_locations
+from sealfile.gitflow.unguarded import unguarded_line
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
 from sealfile.ops.sops_files import sops_kind
@@ -169,13 +170,21 @@ def _setting_changes(entry: FileReview) -> FileReview:
     return entry
 
 
-def decrypted_in_place(change: Change, old: str | None) -> list[FileReview]:
-    """A sealed or SOPS file no pattern covers, left in plaintext by ``change`` (``sops decrypt -i``; ``old``: its
-    version before): whom it was sealed for, each a recipient removed, as for a file the patterns cover
+def decrypted_in_place(change: Change, old: str | None, new: str | None) -> list[FileReview]:
+    """A sealed or SOPS file no pattern covers, left in plaintext by ``change`` (``sops decrypt -i``; ``old``, ``new``:
+    its versions): whom it was sealed for, each a recipient removed, as for a file the patterns cover
     (:func:`~sealfile.gitflow.sealing_change.unsealed_for`). The plaintext itself is the decrypted copy
-    :mod:`~sealfile.gitflow.plaintext_copies` reports."""
-    if change.status == "D" or change.link:
+    :mod:`~sealfile.gitflow.plaintext_copies` reports. Left a sealed file no reader opens, it is reviewed as one,
+    as a file the patterns cover is: its problem fails the review, and no one is named removed (no one read it)."""
+    if change.status == "D" or change.link or new is None:
         return []
-    keys = unsealed_for(change.old_path or change.path, old)
-    return [FileReview(change.path, FileDiff(change.path, "modified", recipients_removed=keys, keys_removed=keys,
-                                             renamed_from=change.old_path, sealing=NO_LONGER_SEALED))] if keys else []
+    sealing = sealing_change(change.path, old, new, change.old_path)
+    if sealing is not None:
+        keys = sealing.removed
+        return [FileReview(change.path, FileDiff(change.path, "modified", recipients_removed=keys, keys_removed=keys,
+                                                 renamed_from=change.old_path, sealing=sealing.line))] if keys else []
+    if not unsealed_for(change.old_path or change.path, old):
+        return []
+    entry = review_file(change.path, old, new, renamed_from=change.old_path, guarded=False)
+    entry.attention.append(unguarded_line(change.path, new))
+    return [entry]

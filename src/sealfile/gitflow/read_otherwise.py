@@ -5,9 +5,11 @@ Why: the seal covers a plaintext value's data, not its spelling (quoting is layo
 or ``tls_unencrypted: "no"`` into ``no``: the file still verifies and the value diff is empty, yet PyYAML,
 ``kubectl`` and Go's yaml.v2, fed ``decrypt``'s output, now read 10 and ``false``. Sealfile's own writers never
 spell a value so (docs/security.md §2), so such a spelling appearing where the previous version had none is
-shown. In a dotenv file the other reader is a shell sourcing ``decrypt``'s output (``set -a; . ./.env``):
-``NOTE_unencrypted='$(id)'`` re-spelled ``"$(id)"`` is the same value to python-dotenv and a command to the
-shell. Only key paths are named: never a value.
+shown. Only key paths are named: never a value.
+
+A dotenv file's other reader, a shell sourcing ``decrypt``'s output, is not looked at here: every reader refuses
+a layout a shell reads otherwise (:mod:`sealfile.stores.dotenv_shell`), so no such version reaches this as a
+sealed file, and what does read reads alike to a shell.
 """
 
 from __future__ import annotations
@@ -21,19 +23,18 @@ from ruamel.yaml.error import YAMLError
 from sealfile.errors import FormatError
 from sealfile.gitflow.sealed import view
 from sealfile.model.paths import ListIndex, Path, format_keypath
-from sealfile.model.scalars import is_sealed, same_data
+from sealfile.model.scalars import same_data
 from sealfile.stores import Store
-from sealfile.stores.dotenv_lines import SAFE_BARE, dotenv_parser, read_alone, single_quotable, where
 
 _NOT_READ = "the whole file"
 """Where a YAML 1.1 reader refuses the text (a key ``on`` beside ``true`` is a duplicate to it)."""
 
 
 def re_spelled(store: Store, old: str | None, new: str) -> list[str]:
-    """Attention lines for the plaintext ``new`` re-spells (YAML: for YAML 1.1 readers; dotenv: for a shell).
-    Both texts are first read as sealed files (an alias bomb is refused there, before either reading expands
-    it); a side that does not read counts as absent."""
-    if store.name not in ("yaml", "dotenv"):
+    """Attention lines for the plaintext a YAML file's ``new`` re-spells for YAML 1.1 readers. Both texts are first
+    read as sealed files (an alias bomb is refused there, before either reading expands it); a side that does not
+    read counts as absent."""
+    if store.name != "yaml":
         return []
     try:
         view(new, store)
@@ -44,7 +45,7 @@ def re_spelled(store: Store, old: str | None, new: str) -> list[str]:
             view(old, store)
         except FormatError:
             old = None
-    return (read_otherwise if store.name == "yaml" else shell_reads_otherwise)(old, new)
+    return read_otherwise(old, new)
 
 
 def read_otherwise(old: str | None, new: str) -> list[str]:
@@ -54,39 +55,6 @@ def read_otherwise(old: str | None, new: str) -> list[str]:
     return [f"{where}: re-spelled so that YAML 1.1 readers (PyYAML, kubectl, Go's yaml.v2) read another value "
             "than sealfile does, which 'decrypt' passes on ('decrypt --portable' spells it for them)"
             for where in sorted(_misread(new) - before)]
-
-
-def shell_reads_otherwise(old: str | None, new: str) -> list[str]:
-    """Attention lines for each plaintext binding of the dotenv text ``new`` spelled otherwise than in ``old``
-    in a way a shell may read otherwise than python-dotenv (both already read as sealed files)."""
-    before = _spellings(old) if old is not None else {}
-    return [f"{name}: re-spelled so that a shell sourcing 'decrypt' output reads another value than sealfile "
-            "does (or runs it)" for name, (spelling, value) in _spellings(new).items()
-            if before.get(name, (spelling,))[0] != spelling and spelling not in _read_alike(value)]
-
-
-def _spellings(text: str) -> dict[str, tuple[str, str]]:
-    """Each plaintext binding's name -> (its value as written, the value python-dotenv reads)."""
-    found = {}
-    for binding in dotenv_parser().parse_stream(read_alone(text)):
-        if binding.key is None or binding.value is None or binding.key.startswith("sealfile_"):
-            continue
-        if is_sealed(binding.value):
-            continue
-        raw = binding.original.string
-        _, start, end = where(raw)
-        found[binding.key] = (raw[start:end] if start is not None else "", binding.value)
-    return found
-
-
-def _read_alike(value: str) -> set[str]:
-    """The spellings of ``value`` a shell and python-dotenv read alike (as sealfile's writers spell it)."""
-    alike = {value} if SAFE_BARE.match(value) else set()
-    if single_quotable(value):
-        alike.add(f"'{value}'")
-    if not any(char in value for char in "$`\n\r\t"):
-        alike.add('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
-    return alike
 
 
 def _misread(text: str) -> set[str]:

@@ -179,7 +179,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             outside += [change.path] if change.status != "D" else []
             if change.mode == SUBMODULE_MODE and change.status != "D":  # its files are another repository's
                 submodules.append(f"{change.path}: {SUBMODULE_UNCHECKED}")
-            result.files += decrypted_in_place(change, old_blobs.read_or_none(change.old_path or change.path))
+            result.files += decrypted_in_place(change, old_blobs.read_or_none(change.old_path or change.path),
+                                               new_blobs.read_or_none(change.path))
             disguise = disguised_file(change.path, patterns.matches)[0] if change.status != "D" else None
             result.plaintext += [disguise] if disguise else []
             continue

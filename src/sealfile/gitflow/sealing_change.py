@@ -23,9 +23,7 @@ NOW_SEALED = "now sealed: the version before was plaintext, which the repository
 class SealingChange:
     """A file sealed or unsealed in place: the line that says so, and the recipients it names."""
 
-    line: str | None
-    """``None``: the side after a sealed one is not plaintext but a sealed file no reader opens (a broken
-    metadata block, conflict markers), whose own problem is the thing to tell; its readers are lost all the same."""
+    line: str
     added: list[str]
     """Whom the new version is sealed for (with their key group, as :attr:`SealedView.recipients` names them)."""
     removed: list[str]
@@ -40,13 +38,16 @@ def any_view(text: str, store: Store, path: str) -> SealedView | SopsView:
 
 def sealing_change(path: str, old: str | None, new: str | None, old_path: str | None = None) -> SealingChange | None:
     """How ``new`` (the version of ``path``) changed from ``old`` (of ``old_path``, default ``path``), when one
-    is a sealed or SOPS file and the other is not; ``None`` when both or neither are, or a side is missing."""
+    is a sealed or SOPS file and the other is plaintext; ``None`` when both or neither are, or a side is missing.
+    A sealed file no reader opens (a broken metadata block or token, conflict markers, a dotenv layout refused) is
+    neither: no one was shown its values and its recipients were not changed, only not read, so its own problem is
+    the one thing to tell."""
     if old is None or new is None:
         return None
     old_path = old_path or path
     was, now = is_sealed_text(old_path, old), is_sealed_text(path, new)
-    if was and not now:
-        return SealingChange(NO_LONGER_SEALED if _plaintext(path, new) else None, [], unsealed_for(old_path, old))
+    if was and not now and _plaintext(path, new):
+        return SealingChange(NO_LONGER_SEALED, [], unsealed_for(old_path, old))
     if now and _plaintext(old_path, old):
         return SealingChange(NOW_SEALED, _sealed_for(path, new), [])
     return None

@@ -104,7 +104,7 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
         if sealing is not None:  # the plaintext side's values are the secrets: only whom the sealed side names
             result.recipients_added, result.recipients_removed = sealing.added, sealing.removed
             result.keys_removed = sealing.removed
-            result.problem, result.sealing = (None, sealing.line) if sealing.line else (result.problem, None)
+            result.problem, result.sealing = None, sealing.line
         return result
     policy = (policy or from_environment()) if reveal else policy
     old_leaves = _shown(before, old, reveal, store, policy)

@@ -142,7 +142,7 @@ def sealed_version(
         refuse_plaintext_copies(scan(split_bom(plaintext)[1]), encrypts, f"in {target.name}")
     tree = store.load_editable(plaintext)
     check_plaintext_root(tree, store)
-    store.check_sealable(tree)
+    store.check_sealable(tree, (rules or EncryptionRules()).encrypts if target is store else None)
     if not tree and target.name == "yaml":  # YAML's empty document, whose seal covers no leaf (not an empty root)
         return sealed_version("", target, keys, rules, reuse=reuse, clock=clock, policy=policy)
     expected = plain_values(tree, store)

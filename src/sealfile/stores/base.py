@@ -17,6 +17,7 @@ from sealfile.model.scalars import Styled
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any, ClassVar
 
 _HELD = (str, int, float, bytes, type(None), dict, list)
@@ -109,9 +110,12 @@ class Store(ABC):
         afresh, by path: what a token records so the file opens byte for byte."""
         return {}
 
-    def check_sealable(self, document: Any) -> None:
+    def check_sealable(self, document: Any, encrypts: Callable[[Path], bool] | None = None) -> None:
         """Refuse what :meth:`load_editable` read but this syntax's other readers take otherwise, so
-        that no one value is the one to seal (a dotenv name without ``=``). Nothing, by default."""
+        that no one value is the one to seal (a dotenv name without ``=``); with ``encrypts`` (the rules the
+        document is sealed by, written in its own layout), also a value they leave in plaintext that such a reader
+        takes otherwise (a dotenv value a shell sourcing the decrypted file reads otherwise), named by its line in
+        the document's text. Nothing, by default."""
         return None
 
     def unfit(self, value: Any, key: bool = False) -> str | None:

@@ -19,11 +19,12 @@ Key groups: ``sealfile_key_group_G_I`` lines (group ``G``, stanza ``I``, from 0)
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.paths import Path, format_keypath
-from sealfile.model.scalars import Styled, is_sealed
+from sealfile.model.scalars import Styled
 from sealfile.stores import dotenv_lines
 from sealfile.stores.base import BOM, SUFFIXES, Store, dominant_line_break
 from sealfile.stores.dotenv_lines import (
@@ -38,7 +39,7 @@ from sealfile.stores.dotenv_lines import (
 )
 from sealfile.stores.dotenv_metadata import PREFIX, STANZA_FIELD, metadata_from_lines, metadata_lines
 from sealfile.stores.dotenv_refusals import entry_line, invalid_line, may_misread, refuse_shell_misreadings
-from sealfile.stores.dotenv_shell import head_misread, head_read_alike, needs_a_look, refuse_shell_layout
+from sealfile.stores.dotenv_shell import head_read_alike, needs_a_look, refuse_shell_layout, refuse_written_otherwise
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
 METADATA_KEY = "sealfile"
@@ -59,10 +60,12 @@ def _without_header(raw: str) -> str | None:
 
 
 class _Entry:
-    __slots__ = ("key", "raw", "value")
+    """A line of the file (``raw``) and the binding it holds, if any, read from the file's ``line``."""
 
-    def __init__(self, raw: str, key: str | None = None, value: str | None = None) -> None:
-        self.raw, self.key, self.value = raw, key, value
+    __slots__ = ("key", "line", "raw", "value")
+
+    def __init__(self, raw: str, key: str | None = None, value: str | None = None, line: int | None = None) -> None:
+        self.raw, self.key, self.value, self.line = raw, key, value, line
 
 
 class QuotedValue(str):
@@ -151,7 +154,7 @@ class DotenvStore(Store):
                 continue
             style = quote_of(raw, spots)
             document[key] = _quoted(value, style)
-            document.entries.append(_Entry(raw, key, value))
+            document.entries.append(_Entry(raw, key, value, entry_line(binding)))
         if misreading is not None:
             raise misreading
         if metadata:
@@ -159,7 +162,7 @@ class DotenvStore(Store):
             refuse_many_json_nodes(*stanzas, counted=2 * (len(document) + len(metadata)))  # before json.loads
             document[METADATA_KEY] = metadata_from_lines(metadata)
             for binding, value, spots in looked_at:  # sealed: the layout the seal does not cover must read alike
-                refuse_shell_layout(binding, value, entry_line(binding), spots)  # to a shell
+                refuse_shell_layout(binding.original.string, binding.key, value, entry_line(binding), spots)
         return document
 
     load_fast = load_editable
@@ -174,14 +177,16 @@ class DotenvStore(Store):
             if entry.key is None:
                 out.append(entry.raw)
             elif entry.key in document:
-                out.append(self._line(entry, document[entry.key], out))
+                out.append(self._line(entry, document[entry.key], out, METADATA_KEY in document))
                 written.add(entry.key)
             elif blank_lines_before(entry.raw):  # removed: its line goes, the blank lines read with it stay
                 out.append(blank_lines_before(entry.raw))
         newline = getattr(document, "newline", "\n")
         for key, value in document.items():
             if key != METADATA_KEY and key not in written:
-                out.append(f"{checked_name(key, PREFIX)}={format_value(value, key)}{newline}")
+                line = f"{checked_name(key, PREFIX)}={format_value(value, key)}{newline}"
+                refuse_written_otherwise(line, key, value, out, METADATA_KEY in document)
+                out.append(line)
         text = "".join(line if line.endswith(("\n", "\r")) else line + newline for line in out)
         if METADATA_KEY in document:  # after a blank line, in the last line's own line break if it is a lone CR
             text += ("\r" if text.endswith("\r") else newline if text else "") + HEADER[:-1] + newline + \
@@ -190,24 +195,27 @@ class DotenvStore(Store):
             text = text[:-len(newline)]  # the file's last line had no line break: the written one has none either
         return getattr(document, "bom", "") + text
 
-    def _line(self, entry: _Entry, value: Any, out: list[str]) -> str:
+    def _line(self, entry: _Entry, value: Any, out: list[str], sealed: bool) -> str:
         if isinstance(value, str) and value == entry.value and quote_of(entry.raw) == _style_of(value):
             return entry.raw
         spelled = _spelled_line(entry, value)
         if spelled is not None:  # the owner's line, which the token seals
             return spelled
-        line, key = fresh_line(entry.raw, entry.key or "", value), entry.key or ""
-        if isinstance(value, str) and not is_sealed(value) and not head_read_alike(line, key, value == ""):
-            # a name fresh_line cannot write bare (a quoted one, a byte-order mark in it), outside the seal
-            raise head_misread("".join(out).count("\n") + 1 + blank_lines_before(line).count("\n"), key)
+        line = fresh_line(entry.raw, entry.key or "", value)
+        refuse_written_otherwise(line, entry.key or "", value, out, sealed)
         return line
 
-    def check_sealable(self, document: Any) -> None:
+    def check_sealable(self, document: Any, encrypts: Callable[[Path], bool] | None = None) -> None:
         for key, line in getattr(document, "unvalued", ()):
             raise FormatError(
                 f"line {line} names {key} without \"=\": python-dotenv leaves it unset, docker compose takes it "
                 f"from the environment and sops refuses it, so it holds no value to seal (write {key}= for an "
                 "empty value, or remove the line)", keypath=format_keypath((key,)))
+        if encrypts is None:
+            return
+        for entry in getattr(document, "entries", ()):
+            if entry.key is not None and entry.line is not None and not encrypts((entry.key,)):
+                refuse_shell_layout(entry.raw, entry.key, entry.value or "", entry.line, where(entry.raw))
 
     def unfit(self, value: Any, key: bool = False) -> str | None:
         if key:

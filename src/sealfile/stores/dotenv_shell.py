@@ -13,7 +13,7 @@ from typing import Any
 from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath
 from sealfile.model.scalars import is_sealed
-from sealfile.stores.dotenv_lines import where
+from sealfile.stores.dotenv_lines import blank_lines_before, where
 
 _PLAIN_HEAD = re.compile(r"\s*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.\-]*)=")
 """A binding's start as a shell reads it as an assignment: the name bare, ``=`` right after it, and the value
@@ -53,12 +53,11 @@ def head_misread(line: int, key: str) -> FormatError:
                        "the seal does not cover (write NAME=value)", keypath=format_keypath((key,)))
 
 
-def refuse_shell_layout(binding: Any, value: str, line: int, at: tuple[int, int | None, int | None]) -> None:
-    """Refuse a binding of a sealed file whose value is outside a token and whose name, ``=`` or value's spelling a
-    shell sourcing the decrypted file reads otherwise than python-dotenv (``value``: python-dotenv's reading). The
-    line a token's value is printed on is looked at when it is printed (:func:`head_read_alike`); ``at``:
-    ``where`` of the binding's text."""
-    raw, key = binding.original.string, binding.key
+def refuse_shell_layout(raw: str, key: str, value: str, line: int, at: tuple[int, int | None, int | None]) -> None:
+    """Refuse a binding (``raw``, its text, read as ``key``) of a sealed file, or of a plaintext about to be sealed,
+    whose value is outside a token and whose name, ``=`` or value's spelling a shell sourcing the decrypted file
+    reads otherwise than python-dotenv (``value``: python-dotenv's reading). The line a token's value is printed on
+    is looked at when it is printed (:func:`head_read_alike`); ``at``: ``where`` of the binding's text."""
     if is_sealed(value):
         return
     _, start, end = at
@@ -79,6 +78,31 @@ def refuse_shell_layout(binding: Any, value: str, line: int, at: tuple[int, int 
                           "the decrypted file reads otherwise ($, ` or \\ in double quotes, \\ in single quotes, "
                           "or a blank or shell character unquoted), and which the seal does not cover (quote it "
                           "in '...', as 'sealfile set' writes it)", keypath=format_keypath((key,)))
+
+
+def refuse_written_otherwise(line: str, key: str, value: Any, before: list[str], sealed: bool) -> None:
+    """Refuse to write ``line`` (after the lines ``before``) for ``key``'s ``value`` if it is plaintext that a shell
+    sourcing the decrypted file reads otherwise than python-dotenv: its name and ``=`` (a name a writer cannot
+    write bare), or, in a ``sealed`` file, the value itself (a writer spells each value so that both read it alike
+    where a spelling does: this one has none)."""
+    if not isinstance(value, str) or is_sealed(value):
+        return
+    if not head_read_alike(line, key, value == ""):
+        raise head_misread(_line_of(line, before), key)
+    if not sealed:  # a decrypted file: its values spelled as the sealed file read held them
+        return
+    _, start, end = where(line)
+    if start is not None and end is not None and not read_alike(line[start:end], value):
+        raise FormatError(f"dotenv line {_line_of(line, before)}: a value left in plaintext that no quoting makes a "
+                          "shell sourcing the decrypted file read as python-dotenv does (it holds ' or \\ and also $ "
+                          "or `, a carriage return or a NUL), and the seal does not cover its quoting: give it a name "
+                          "the file's rule encrypts", keypath=format_keypath((key,)))
+
+
+def _line_of(line: str, before: list[str]) -> int:
+    """Where a binding's own text starts when ``line`` is written after ``before`` (each ended by a line break)."""
+    return sum(part.count("\n") + (not part.endswith(("\n", "\r"))) for part in before) + 1 + \
+        blank_lines_before(line).count("\n")
 
 
 _EXPANDED = re.compile(r"`|\$[^\s\"|)]")
