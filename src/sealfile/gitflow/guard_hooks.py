@@ -99,7 +99,15 @@ def install_hooks(where: Path, command: str) -> list[str]:
             notes.append(f"{path} exists and is not sealfile's: have it run '{hook_command(command, hook)}'")
             continue
         atomic_write(path, hook_text(command, hook).encode(), mode=0o755)
+        _make_executable(path)  # a hook there already keeps its mode, and git (pre-commit: a legacy one) skips it
     return notes
+
+
+def _make_executable(path: Path) -> None:
+    """Let whoever may read ``path`` run it, as ``chmod +x`` does."""
+    mode = path.stat().st_mode & 0o7777
+    if mode & 0o111 != (mode & 0o444) >> 2:
+        path.chmod(mode | (mode & 0o444) >> 2)
 
 
 def uninstall_hooks(where: Path) -> None:
@@ -145,9 +153,11 @@ def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> st
         return None
     missing = []
     for hook in HOOKS:
-        texts = [_read(directory / hook), _read(directory / f"{hook}.legacy")]
-        text = next((t for t in texts if "git unresolved" in t), None)
-        if text is None or not os.access(directory / hook, os.X_OK):
+        found = [(p, _read(p)) for p in (directory / hook, directory / f"{hook}.legacy")]
+        held = next(((p, t) for p, t in found if "git unresolved" in t), None)
+        path, text = held or (directory / hook, "")
+        # git runs the hook only if executable, and pre-commit's hook a legacy one only if that is too
+        if held is None or not all(os.access(p, os.X_OK) for p in {directory / hook, path}):
             missing.append(hook)
             continue
         # ours execs it; a committed hook (husky's) runs it as its own line, ``sealfile`` from the PATH
