@@ -80,7 +80,7 @@ def install_hooks(where: Path, command: str) -> list[str]:
     """Write our hooks into the repository's hooks directory; returns one note per hook not written (why, and
     what to add), empty when all are in place."""
     hooks_path = _hooks_path(where)
-    if hooks_path:  # git runs no hook of .git/hooks: writing ours there would only look installed
+    if hooks_path and not _runs_own_hooks(where):  # git runs none of .git/hooks: ours there would only look installed
         shown, committed = hooks_path.rstrip("/"), _in_work_tree(where, hooks_path)
         how, where_set = (PORTABLE, f" to {shown}, in the work tree (committed: so no path of this machine)"
                           ) if committed else (command, "")
@@ -125,7 +125,16 @@ def _in_work_tree(where: Path, hooks_path: str) -> bool:
     if not top:  # a bare repository: no work tree to commit it from
         return False
     directory = os.path.realpath(os.path.join(top, os.path.expanduser(hooks_path)))
-    return os.path.commonpath([directory, os.path.realpath(top)]) == os.path.realpath(top)
+    git_dir = os.path.realpath(_hooks_directory(where).parent)  # inside the work tree, and never committed
+    return (os.path.commonpath([directory, os.path.realpath(top)]) == os.path.realpath(top)
+            and os.path.commonpath([directory, git_dir]) != git_dir)
+
+
+def _runs_own_hooks(where: Path) -> bool:
+    """Whether the hooks git runs are the repository's own directory (``core.hooksPath`` set to ``.git/hooks``, as
+    some hook managers leave it), where install writes its hooks as if it were not set."""
+    runs = git(["rev-parse", "--path-format=absolute", "--git-path", "hooks"], where).strip("\n")
+    return os.path.realpath(runs) == os.path.realpath(_hooks_directory(where))
 
 
 def _hooks_path(where: Path) -> str:
@@ -146,6 +155,7 @@ def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> st
     each is there and runs; ours, one that ``pre-commit install`` moved aside (``HOOK.legacy``), or another's that
     runs ``sealfile git unresolved`` (a husky hook) counts."""
     try:
+        hooks_path = "" if hooks_path and _runs_own_hooks(Path(root)) else hooks_path  # as if not set
         directory = (Path(root, os.path.expanduser(hooks_path)) if hooks_path
                      else Path(root, ".git", "hooks") if os.path.isdir(os.path.join(root, ".git"))
                      else _hooks_directory(Path(root)))  # a worktree, a submodule: git knows where
