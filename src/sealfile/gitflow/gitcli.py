@@ -76,8 +76,9 @@ def revisions_root(cwd: str | os.PathLike[str] | None = None) -> tuple[Path, boo
     return Path(git(["rev-parse", "--absolute-git-dir"], cwd).strip()), False
 
 
-NOT_CHECKED_OUT = ("this work tree is not checked out yet (git clone or git worktree add --no-checkout: git has no "
-                   "index, so no file is tracked and .gitattributes is not here)")
+NOT_CHECKED_OUT = ("this work tree is not checked out yet (git has no index: git clone or git worktree add "
+                   "--no-checkout, a bare repository's GIT_WORK_TREE), so no file is tracked and .gitattributes is "
+                   "not here")
 CHECK_OUT = "git checkout HEAD"
 
 
