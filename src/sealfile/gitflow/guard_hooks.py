@@ -81,9 +81,12 @@ def install_hooks(where: Path, command: str) -> list[str]:
     what to add), empty when all are in place."""
     hooks_path = _hooks_path(where)
     if hooks_path and not _runs_own_hooks(where):  # git runs none of .git/hooks: ours there would only look installed
-        shown, committed = hooks_path.rstrip("/"), _in_work_tree(where, hooks_path)
-        how, where_set = (PORTABLE, f" to {shown}, in the work tree (committed: so no path of this machine)"
-                          ) if committed else (command, "")
+        shown = hooks_path.rstrip("/")
+        if _scripts_directory(_hooks_run_from(where)) is not None:  # husky's generated stubs: its scripts are above
+            shown = os.path.dirname(shown) or "."
+        committed = _in_work_tree(where, shown)
+        how, where_set = (PORTABLE, f" to {hooks_path.rstrip('/')}, in the work tree (committed: so no path of this "
+                          "machine)") if committed else (command, "")
         unfound = "" if not committed or shutil.which(PORTABLE) else f", with {PORTABLE} on the PATH (not on this one)"
         return [f"core.hooksPath is set{where_set}: have {shown}/{hook} run '{hook_command(how, hook)}'{unfound}"
                 for hook in HOOKS]
@@ -133,8 +136,22 @@ def _in_work_tree(where: Path, hooks_path: str) -> bool:
 def _runs_own_hooks(where: Path) -> bool:
     """Whether the hooks git runs are the repository's own directory (``core.hooksPath`` set to ``.git/hooks``, as
     some hook managers leave it), where install writes its hooks as if it were not set."""
-    runs = git(["rev-parse", "--path-format=absolute", "--git-path", "hooks"], where).strip("\n")
-    return os.path.realpath(runs) == os.path.realpath(_hooks_directory(where))
+    return os.path.realpath(_hooks_run_from(where)) == os.path.realpath(_hooks_directory(where))
+
+
+def _hooks_run_from(where: Path) -> Path:
+    """The directory git runs hooks from (``core.hooksPath`` resolved as git resolves it)."""
+    return Path(git(["rev-parse", "--path-format=absolute", "--git-path", "hooks"], where).strip("\n"))
+
+
+HUSKY_RUNNER = 's=$(dirname "$(dirname "$0")")/$n'
+"""A line of husky 9's ``.husky/_/h``, which every hook of its ``core.hooksPath=.husky/_`` sources: it runs the
+committed script ``.husky/HOOK`` with ``sh -e`` (no executable bit needed); ``.husky/_`` is generated and ignored."""
+
+
+def _scripts_directory(directory: Path) -> Path | None:
+    """Where the hooks git runs from ``directory`` take their scripts, when not from themselves: husky 9's."""
+    return directory.parent if HUSKY_RUNNER in _read(directory / "h") else None
 
 
 def _hooks_path(where: Path) -> str:
@@ -162,12 +179,14 @@ def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> st
     except SealfileError:
         return None
     missing = []
+    scripts = _scripts_directory(directory) if hooks_path else None
     for hook in HOOKS:
         found = [(p, _read(p)) for p in (directory / hook, directory / f"{hook}.legacy")]
+        found += [(scripts / hook, _read(scripts / hook))] if scripts is not None else []
         held = next(((p, t) for p, t in found if "git unresolved" in t), None)
         path, text = held or (directory / hook, "")
         # git runs the hook only if executable, and pre-commit's hook a legacy one only if that is too
-        if held is None or not all(os.access(p, os.X_OK) for p in {directory / hook, path}):
+        if held is None or not all(os.access(p, os.X_OK) for p in {directory / hook, path} if p.parent == directory):
             missing.append(hook)
             continue
         # ours execs it; a committed hook (husky's) runs it as its own line, ``sealfile`` from the PATH
@@ -177,14 +196,15 @@ def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> st
             # install rewrites only its own hooks, and none under core.hooksPath: another tool's is edited by hand
             absolute = os.path.isabs(command.group(1))  # else from the PATH, as a committed hook names it
             fix = ("run 'sealfile git install' again" if MARK in text.splitlines()[:3] and not hooks_path else
-                   f"edit {directory / hook} to run 'sealfile git unresolved' with a command that runs here"
+                   f"edit {path} to run 'sealfile git unresolved' with a command that runs here"
                    if absolute else "put it on the PATH git runs hooks with")
             why = "a moved or deleted virtualenv?" if absolute else "not on the PATH here"
             return (f"{root}: the sealfile {hook} hook of this clone runs {command.group(1)}, which cannot run here "
                     f"({why}): {fix} (until then every commit git replays fails while a merge conflict is recorded)")
     if not missing:
         return None
-    fix = (f"core.hooksPath is set ({hooks_path}), where git runs hooks instead: have {' and '.join(missing)} there "
+    there = "there" if scripts is None else f"in {os.path.dirname(hooks_path.rstrip('/')) or '.'}"  # husky's scripts
+    fix = (f"core.hooksPath is set ({hooks_path}), where git runs hooks instead: have {' and '.join(missing)} {there} "
            "run 'sealfile git unresolved' as 'sealfile git install' names" if hooks_path
            else "run 'sealfile git install' again")
     return (f"{root}: this clone has the sealfile drivers but not the {' and '.join(missing)} hook 'sealfile git "
