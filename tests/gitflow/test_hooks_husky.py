@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sealfile.gitflow.guard_hooks import HOOKS, hook_command
 from tests.gitflow.test_half_setups import _warnings, sealed
+from tests.gitflow.test_pre_commit import LOCAL
 from tests.gitflow.test_replay_hooks import FILE, _diverged, _stop_in_rebase
 from tests.support.git import SEALFILE, Sandbox
 
@@ -37,7 +38,7 @@ def _husky(box: Sandbox) -> None:
     generated.mkdir(parents=True)
     (generated / ".gitignore").write_text("*\n")
     (generated / "h").write_text(RUNNER)
-    for hook in (*HOOKS, "pre-commit", "commit-msg"):
+    for hook in (*HOOKS, "pre-commit", "pre-merge-commit", "commit-msg"):
         (generated / hook).write_text('#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n')
         (generated / hook).chmod(0o755)
     box.git("config", "core.hooksPath", ".husky/_")
@@ -61,3 +62,19 @@ def test_install_names_huskys_scripts_and_a_clone_whose_scripts_run_the_check_is
     refused = sealed.git("-c", "core.editor=true", *go_on, check=False)
     assert refused.returncode != 0  # through husky's runner
     assert f"sealfile: error: {FILE}: unresolved merge conflict at db.password" in refused.stdout + refused.stderr
+
+
+def test_huskys_scripts_running_pre_commit_count_as_the_pre_commit_hooks(sealed: Sandbox) -> None:
+    (sealed.repo / ".pre-commit-config.yaml").write_text(LOCAL)  # pre-commit and pre-merge-commit
+    sealed.commit("pre-commit")
+    _husky(sealed)
+    for hook in HOOKS:
+        (sealed.repo / ".husky" / hook).write_text(f"{hook_command(SEALFILE, hook)}\n")
+    (warning,) = _warnings(sealed)  # husky's stubs run nothing of pre-commit's until its scripts do
+    assert warning.endswith("the pre-commit and pre-merge-commit hook of this clone runs neither pre-commit nor "
+                            "sealfile: core.hooksPath is set (.husky/_), where 'pre-commit install' installs nothing: "
+                            "make each of these hooks in .husky run 'pre-commit run --hook-stage HOOK' (until then "
+                            "nothing checks sealed files when git commits)")
+    for hook in ("pre-commit", "pre-merge-commit"):
+        (sealed.repo / ".husky" / hook).write_text(f"pre-commit run --hook-stage {hook}\n")
+    assert _warnings(sealed) == []

@@ -82,7 +82,7 @@ def install_hooks(where: Path, command: str) -> list[str]:
     hooks_path = _hooks_path(where)
     if hooks_path and not _runs_own_hooks(where):  # git runs none of .git/hooks: ours there would only look installed
         shown = hooks_path.rstrip("/")
-        if _scripts_directory(_hooks_run_from(where)) is not None:  # husky's generated stubs: its scripts are above
+        if scripts_directory(_hooks_run_from(where)) is not None:  # husky's generated stubs: its scripts are above
             shown = os.path.dirname(shown) or "."
         committed = _in_work_tree(where, shown)
         how, where_set = (PORTABLE, f" to {hooks_path.rstrip('/')}, in the work tree (committed: so no path of this "
@@ -149,9 +149,9 @@ HUSKY_RUNNER = 's=$(dirname "$(dirname "$0")")/$n'
 committed script ``.husky/HOOK`` with ``sh -e`` (no executable bit needed); ``.husky/_`` is generated and ignored."""
 
 
-def _scripts_directory(directory: Path) -> Path | None:
+def scripts_directory(directory: str | os.PathLike[str]) -> Path | None:
     """Where the hooks git runs from ``directory`` take their scripts, when not from themselves: husky 9's."""
-    return directory.parent if HUSKY_RUNNER in _read(directory / "h") else None
+    return Path(directory).parent if HUSKY_RUNNER in _read(Path(directory, "h")) else None
 
 
 def _hooks_path(where: Path) -> str:
@@ -179,7 +179,7 @@ def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> st
     except SealfileError:
         return None
     missing = []
-    scripts = _scripts_directory(directory) if hooks_path else None
+    scripts = scripts_directory(directory) if hooks_path else None
     for hook in HOOKS:
         found = [(p, _read(p)) for p in (directory / hook, directory / f"{hook}.legacy")]
         found += [(scripts / hook, _read(scripts / hook))] if scripts is not None else []
