@@ -32,7 +32,7 @@ OTHER_TOOLS_FLAGS = {
     "--depth", "--unshallow", "--filter", "--git-path", "--ext-diff", "--no-ext-diff", "--no-textconv",
     "--word-diff", "--init", "--hook-stage", "--symmetric", "--throw-keyids", "--decrypt", "--checkpoint",
     "--checkpoint-action", "--eval", "--env-file", "--preload", "--add-age", "--no-fifo", "--app", "--strict",
-    "--quick", "--wait", "--help", "--pre", "--from-file", "--filename-override",
+    "--quick", "--wait", "--help", "--pre", "--from-file", "--filename-override", "--no-checkout",
 }
 
 

@@ -12,7 +12,7 @@ from sealfile.cli.console import Console
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import SEALED_FILE
 from sealfile.cli.setup_warning import warn_if_clone_not_set_up
-from sealfile.gitflow.gitcli import git, revisions_root
+from sealfile.gitflow.gitcli import CHECK_OUT, NOT_CHECKED_OUT, git, never_checked_out, revisions_root
 
 
 @cli.command()
@@ -49,6 +49,8 @@ def check(files: tuple[Path, ...]) -> None:
         if not revisions_root(".")[1]:  # 'ls-files' answers nothing there, and nothing checked would pass
             raise click.UsageError("this is a bare repository: no files to check; review what a push brings with "
                                    "'sealfile review BASE HEAD'")
+        if never_checked_out(top := revisions_root(".")[0]):
+            raise click.UsageError(f"{top}: {NOT_CHECKED_OUT}: no files to check; check it out first ({CHECK_OUT})")
         warn_if_clone_not_set_up(".")
     # ls-files names an unmerged file once per stage: each file is checked once
     tracked = dict.fromkeys(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p) if not files else {}

@@ -150,16 +150,27 @@ def _missing_hooks(root: str, types: list[str], hooks_path: str) -> str | None:
         except SealfileError:
             return None
     missing = [t for t, hook in zip(types, where, strict=False) if not os.access(hook, os.X_OK)]
+    scripts = _husky_scripts(hooks) if hooks_path and hooks is not None else None
+    if scripts is not None:  # each hook there runs the script of its name in ``scripts``, if there is one
+        where = [os.path.join(scripts, t) if os.path.isfile(os.path.join(scripts, t)) else "" for t in types]
     # a hook being there is not the check being run: another tool's (husky, one written by hand) runs its own
-    foreign = [t for t, hook in zip(types, where, strict=False) if t not in missing and not _runs_check(hook)]
+    foreign = [t for t, hook in zip(types, where, strict=False)
+               if t not in missing and not (hook and _runs_check(hook))]
     if not missing and not foreign:
         return None
+    there = "there" if scripts is None else f"in {os.path.dirname(hooks_path.rstrip('/')) or '.'}"
     fix = (f"core.hooksPath is set ({hooks_path}), where 'pre-commit install' installs nothing: make each of these "
-           "hooks there run 'pre-commit run --hook-stage HOOK'" if hooks_path else "run 'pre-commit install'")
+           f"hooks {there} run 'pre-commit run --hook-stage HOOK'" if hooks_path else "run 'pre-commit install'")
     lacks = (f"this clone has no {' or '.join(missing)} hook" if missing
              else f"the {' and '.join(foreign)} hook of this clone runs neither pre-commit nor sealfile")
     return (f"{root}: {PRE_COMMIT_CONFIG} runs sealfile check, but {lacks}: "
             f"{fix} (until then nothing checks sealed files when git commits)")
+
+
+def _husky_scripts(hooks: str) -> str | None:
+    from sealfile.gitflow.guard_hooks import scripts_directory  # only here: a clone with core.hooksPath
+
+    return None if (found := scripts_directory(hooks)) is None else str(found)
 
 
 def _runs_check(hook: str) -> bool:

@@ -76,6 +76,22 @@ def revisions_root(cwd: str | os.PathLike[str] | None = None) -> tuple[Path, boo
     return Path(git(["rev-parse", "--absolute-git-dir"], cwd).strip()), False
 
 
+NOT_CHECKED_OUT = ("this work tree is not checked out yet (git has no index: git clone or git worktree add "
+                   "--no-checkout, a bare repository's GIT_WORK_TREE), so no file is tracked and .gitattributes is "
+                   "not here")
+CHECK_OUT = "git checkout HEAD"
+
+
+def never_checked_out(top: Path) -> bool:
+    """Whether HEAD names a commit that git never checked out here: without an index ``ls-files`` names nothing, so
+    a command judging the tracked files would pass having read none, and a ``.gitattributes`` written now would
+    stop the checkout (git overwrites no untracked file)."""
+    index = git(["rev-parse", "--path-format=absolute", "--git-path", "index"], top).strip("\n")
+    if os.path.lexists(index):
+        return False
+    return bool(git(["rev-parse", "-q", "--verify", "HEAD^{commit}"], top, ok=(0, 1)).strip())
+
+
 def is_shallow(cwd: str | os.PathLike[str]) -> bool:
     """Whether the history stops at a cut (``git clone --depth``, CI's ``fetch-depth``): searches of it
     see nothing older, and say nothing of it."""

@@ -27,7 +27,7 @@ from sealfile.files.pathnames import expanded
 from sealfile.gitflow import driver_config
 from sealfile.gitflow.driver_commands import DRIVER, driver_settings
 from sealfile.gitflow.driver_commands import this_installation as this_installation
-from sealfile.gitflow.gitcli import git, toplevel
+from sealfile.gitflow.gitcli import CHECK_OUT, NOT_CHECKED_OUT, git, never_checked_out, toplevel
 from sealfile.gitflow.guard_hooks import HOOKS, install_hooks, uninstall_hooks
 from sealfile.gitflow.patterns import in_worktree
 from sealfile.ops.config import load_config
@@ -93,7 +93,11 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
     if global_:
         patterns = load_config(where).sealed_patterns
     else:
-        patterns = tuple(in_worktree(toplevel(where)).attribute_patterns())
+        top = toplevel(where)
+        if never_checked_out(top):  # the committed .gitattributes and .sealfile.yaml are not here to read yet
+            raise SealfileError(f"nothing installed: {top}: {NOT_CHECKED_OUT}: check it out first ({CHECK_OUT}), "
+                                "then run 'sealfile git install'")
+        patterns = tuple(in_worktree(top).attribute_patterns())
     command = driver_command(command)
     check_command(command, where)
     target = attributes_file(where, global_)
