@@ -12,6 +12,8 @@ command -v dbus-daemon >/dev/null || need+=(dbus dbus-x11)
 command -v zsh >/dev/null || need+=(zsh)    # the shell-completion tests run in real zsh and fish
 command -v fish >/dev/null || need+=(fish)
 command -v vim >/dev/null || need+=(vim)      # edit keeps vim from copying the plaintext out of its workspace
+command -v man >/dev/null || need+=(man-db)   # exec refuses the variables that make man and groff run
+command -v groff >/dev/null || need+=(groff-base)  # ...with a planted troff or macro file: the real programs
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing Debian packages: ${need[*]}"
