@@ -168,6 +168,21 @@ def test_a_key_with_no_colon_is_refused_naming_its_key_path(age_identity: AgeIde
     assert where in str(info.value)
 
 
+@pytest.mark.parametrize(("text", "keypath", "cause"), [
+    ("on: push\njobs:\n  scan:\n    with:\n      group_id: {{ groupId }}\n", "jobs.scan.with.group_id",
+     "a template placeholder"),  # as actions/starter-workflows' code-scanning/nowsecure.yml
+    ("a:\n  [x]: 1\n", "a", "mapping keys must be strings"),
+    ("a:\n  !!int abc: 1\n", "a", "a value that is not of the type its tag gives it at line 2, column 3"),
+])
+def test_a_key_that_is_no_key_is_refused_naming_its_mapping(age_identity: AgeIdentity, text: str, keypath: str,
+                                                            cause: str) -> None:
+    """A key read as a mapping, a list or against its tag named only its line, where a key of no key type
+    named the mapping holding it."""
+    with pytest.raises(FormatError) as info:
+        seal_text(text, [age_identity.key])
+    assert info.value.keypath == keypath and str(info.value).startswith(f"{keypath}: {cause}")
+
+
 def test_an_alias_as_a_key_is_refused_pointing_at_its_anchor(age_identity: AgeIdentity) -> None:
     """The node an alias names carries its anchor's place, not the alias's: the message says whose place it gives,
     so a reader does not look for the alias on the anchor's line."""

@@ -203,7 +203,11 @@ class _Walk:
             else:
                 if tag is not None and tag_text(tag) == MERGE_TAG:  # a text without anchors has no alias to merge
                     raise FormatError(f"{MERGE_VALUE} ({where(key_node)})", keypath=format_keypath(path) or None)
-                key = self._scalar(key_node)
+                try:  # a key of no key type, or not what its tag says: named by its mapping's path
+                    key = self._scalar(key_node)
+                except FormatError as err:
+                    err.keypath = err.keypath or format_keypath(path) or None
+                    raise
                 if isinstance(key, float) or not isinstance(key, (str, int)) or isinstance(key, bytes):
                     raise FormatError(self._not_a_key(key_node), keypath=format_keypath(path) or None)
             if key in into:
