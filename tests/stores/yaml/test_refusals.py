@@ -153,6 +153,45 @@ def test_merge_key_and_duplicate_key_refusals_name_the_key_path(age_identity: Ag
     assert info.value.keypath == keypath
 
 
+@pytest.mark.parametrize(("text", "keypath", "where"), [
+    ("a:\n  b: {x: 1, y}\n", "a.b.y", "(line 2, column 13)"),  # as yaml-test-suite's 7W2P, nested
+    ("a:\n  ? b\n", "a.b", "(line 2, column 5)"),
+    ("l:\n- {a: 1, b}\n", "l.0.b", "(line 2, column 10)"),
+])
+def test_a_key_with_no_colon_is_refused_naming_its_key_path(age_identity: AgeIdentity, text: str, keypath: str,
+                                                             where: str) -> None:
+    """Refused with its place only, it named no key: in a real file (20 of yaml-test-suite's cases) the
+    line alone does not say which key of a long flow mapping lacks its ':'."""
+    with pytest.raises(FormatError) as info:
+        seal_text(text, [age_identity.key])
+    assert info.value.keypath == keypath and str(info.value).startswith(f"{keypath}: a key with no ':' after it")
+    assert where in str(info.value)
+
+
+@pytest.mark.parametrize(("text", "keypath", "cause"), [
+    ("on: push\njobs:\n  scan:\n    with:\n      group_id: {{ groupId }}\n", "jobs.scan.with.group_id",
+     "a template placeholder"),  # as actions/starter-workflows' code-scanning/nowsecure.yml
+    ("a:\n  [x]: 1\n", "a", "mapping keys must be strings"),
+    ("a:\n  !!int abc: 1\n", "a", "a value that is not of the type its tag gives it at line 2, column 3"),
+])
+def test_a_key_that_is_no_key_is_refused_naming_its_mapping(age_identity: AgeIdentity, text: str, keypath: str,
+                                                            cause: str) -> None:
+    """A key read as a mapping, a list or against its tag named only its line, where a key of no key type
+    named the mapping holding it."""
+    with pytest.raises(FormatError) as info:
+        seal_text(text, [age_identity.key])
+    assert info.value.keypath == keypath and str(info.value).startswith(f"{keypath}: {cause}")
+
+
+def test_an_alias_as_a_key_is_refused_pointing_at_its_anchor(age_identity: AgeIdentity) -> None:
+    """The node an alias names carries its anchor's place, not the alias's: the message says whose place it gives,
+    so a reader does not look for the alias on the anchor's line."""
+    with pytest.raises(FormatError) as info:
+        seal_text(f"a: &x {SECRET}\nb:\n  c:\n    *x : 1\n", [age_identity.key])
+    assert info.value.keypath == "b.c" and "not supported (its anchor at line 1, column 4)" in str(info.value)
+    assert SECRET not in str(info.value)
+
+
 def test_an_empty_document_appended_to_a_sealed_stream_is_refused(age_identity: AgeIdentity, tmp_path: Path) -> None:
     """A document without keys has no leaf in the seal: appended before the metadata, it kept the MAC, and
     load_secrets gave a list of documents ending in None that the file's writer never sealed. The documents entry

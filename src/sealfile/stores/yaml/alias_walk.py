@@ -127,8 +127,8 @@ class AliasWalk:
 
     def _check_key(self, key_node: Any, path: Path) -> None:
         if id(key_node) in self._seen:
-            raise FormatError(f"a YAML alias as a mapping key is not supported ({where(key_node)}): the key would be "
-                              "the value at its anchor, which may be sealed; write the key out",
+            raise FormatError(f"a YAML alias as a mapping key is not supported (its anchor at {where(key_node)}): "
+                              "the key would be the value at its anchor, which may be sealed; write the key out",
                               keypath=format_keypath(path) or None)
         self._seen.add(id(key_node))
 

@@ -203,7 +203,11 @@ class _Walk:
             else:
                 if tag is not None and tag_text(tag) == MERGE_TAG:  # a text without anchors has no alias to merge
                     raise FormatError(f"{MERGE_VALUE} ({where(key_node)})", keypath=format_keypath(path) or None)
-                key = self._scalar(key_node)
+                try:  # a key of no key type, or not what its tag says: named by its mapping's path
+                    key = self._scalar(key_node)
+                except FormatError as err:
+                    err.keypath = err.keypath or format_keypath(path) or None
+                    raise
                 if isinstance(key, float) or not isinstance(key, (str, int)) or isinstance(key, bytes):
                     raise FormatError(self._not_a_key(key_node), keypath=format_keypath(path) or None)
             if key in into:
@@ -225,14 +229,14 @@ class _Walk:
             ctag = node.ctag
             plain = ctag.handle is None and ctag.suffix == STR_TAG
             custom = None if plain else custom_tag(self._text, node, path)
-            try:
+            start, end = node.start_mark.index, node.end_mark.index
+            try:  # a value read otherwise, or a key with no ':' after it (:func:`.spans.value_span`): named by path
                 value = node.value if plain or custom else self._scalar(node)
+                if start == end or node.style in ("|", ">"):  # the spans a node's marks do not give
+                    start, end = value_span(self._text, node, key_node)
             except FormatError as err:
                 err.keypath = err.keypath or format_keypath(path)
                 raise
-            start, end = node.start_mark.index, node.end_mark.index
-            if start == end or node.style in ("|", ">"):  # the spans a node's marks do not give
-                start, end = value_span(self._text, node, key_node)
             if custom:  # the tag stays outside the value's span, so outside its token
                 check_scalar_tag(custom, node, path)
                 self._tag_ref(encoded, custom, path)
