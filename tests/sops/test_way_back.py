@@ -219,14 +219,16 @@ def test_import_never_writes_in_plaintext_a_value_sops_encrypted(sops_identity: 
     plaintext is refused, naming the value's path (a translation gap must not publish a secret)."""
     from sealfile.errors import FormatError
     from sealfile.ops.import_sops import _refuse_unsealing
+    from sealfile.sops import open_text
 
     plain = tmp_path / "plain.yaml"
     plain.write_text("db:\n  password: hunter2\n  host: h\nl:\n  - password: p2\n")
     made = sops_encrypt(plain, tmp_path / "app.sops.yaml", "--age", sops_identity.recipient, "--encrypted-regex",
                         "^password$", env=env)
-    _refuse_unsealing(made.read_text(), "yaml", EncryptionRules("encrypted_regex", "^password\\Z"))
+    opened = open_text(made.read_text(), "yaml", comments=True)
+    _refuse_unsealing(made.read_text(), opened, EncryptionRules("encrypted_regex", "^password\\Z"))
     with pytest.raises(FormatError, match="SOPS encrypted this value") as caught:
-        _refuse_unsealing(made.read_text(), "yaml", EncryptionRules("encrypted_regex", "^pass\\Z"))
+        _refuse_unsealing(made.read_text(), opened, EncryptionRules("encrypted_regex", "^pass\\Z"))
     assert caught.value.keypath == "db.password"
 
 
@@ -240,3 +242,21 @@ def test_a_null_goes_to_a_sops_dotenv_file_as_an_empty_value(sops_identity: AgeI
     assert done.returncode == 0, done.stderr
     assert "a null is an empty value in a SOPS dotenv file: EMPTY\n" in done.stderr
     assert run_sops(["decrypt", str(target)], env).stdout == "EMPTY=\nPORT=1\n"
+
+
+def test_import_names_a_plaintext_value_spelled_as_a_ciphertext_for_what_it_is(
+        sops_identity: AgeIdentity, env: dict[str, str], tmp_path: Path) -> None:
+    """A value the rule leaves in plaintext that is spelled ``ENC[...]`` is text to sops (``sops decrypt`` prints
+    it as it is); a sealed file cannot hold it in plaintext. The refusal said "SOPS encrypted this value"."""
+    plain = tmp_path / "plain.yaml"
+    spelled = "ENC[AES256_GCM,data:eA==,iv:eA==,tag:eA==,type:str]"
+    plain.write_text(f"note_unencrypted: {spelled}\npassword: hunter2\n")
+    made = sops_encrypt(plain, tmp_path / "app.sops.yaml", "--age", sops_identity.recipient, "--unencrypted-suffix",
+                        "_unencrypted", env=env)
+    assert f"note_unencrypted: {spelled}\n" in run_sops(["decrypt", str(made)], env).stdout
+    sealed = tmp_path / "app.enc.yaml"
+    done = sealfile_cli("import-sops", str(made), "-o", str(sealed), env=env)
+    assert done.returncode != 0 and not sealed.exists()
+    told = "note_unencrypted: SOPS YAML file: a plaintext value spelled as a SOPS ciphertext (ENC[...])"
+    assert done.stderr.count("\n") == 1 and told in done.stderr, done.stderr
+    assert "SOPS encrypted this value" not in done.stderr and "hunter2" not in done.stderr

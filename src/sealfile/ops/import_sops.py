@@ -29,7 +29,7 @@ from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
 from sealfile.ops.sops_files import SPLIT
 from sealfile.ops.sops_shapes import repeated_keys
-from sealfile.sops import Kind, Opened, about, detect, open_text, parse
+from sealfile.sops import Opened, about, detect, open_text, parse
 from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.data import MERGE_KEY, merge_note, value_text
 from sealfile.sops.format import suffix_as_regex
@@ -176,7 +176,7 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
         keys = KeyGroups(tuple(map(tuple, groups)), meta.threshold) if len(groups) > 1 else groups[0]
         _refuse_unruled(KeyGroups.of(keys), expected)
         rules, notes = sealfile_rules(opened.meta.rule)
-        _refuse_unsealing(text, opened.kind, rules)
+        _refuse_unsealing(text, opened, rules)
         if output is not None and output.name == "dotenv":
             _dotenv_names(opened.data())
         as_dotenv = _dotenv_kept(opened, output)
@@ -220,25 +220,30 @@ def _refuse_unruled(keys: KeyGroups, expected: ExpectedRecipients | None) -> Non
                                      "in the SOPS file, or change the rule if intended")
 
 
-def _refuse_unsealing(text: str, kind: Kind, rules: EncryptionRules) -> None:
+def _refuse_unsealing(text: str, opened: Opened, rules: EncryptionRules) -> None:
     """Every value SOPS encrypted must be sealed: its rule is a field outside its MAC, which a hand edit (or
     a file whose values were encrypted under another rule) can make say a value is plaintext."""
-    documents, _ = parse(text, kind)
-    for path in _encrypted_paths(documents[0] if documents else Branch(), ()):
+    documents, _ = parse(text, opened.kind, comments=True)  # as ``opened`` was read: the same items
+    first = documents[0] if documents else Branch()
+    for path, shown in _encrypted_paths(first, opened.documents[0] if opened.documents else Branch(), ()):
+        if is_encrypted(shown):  # sops left it as it is: plaintext text spelled as a ciphertext
+            raise FormatError("a plaintext value spelled as a SOPS ciphertext (ENC[...]), which a sealed file would "
+                              "read as a sealed value: change it in the SOPS file first", keypath=format_keypath(path))
         if not rules.encrypts(path):
             raise FormatError(f"SOPS encrypted this value, which the file's rule ({rules.kind} {rules.pattern}) "
                               "would leave in plaintext in the sealed file", keypath=format_keypath(path))
 
 
-def _encrypted_paths(node: object, where: Path) -> Iterator[Path]:
-    if isinstance(node, Branch):
-        for key, value in node.entries():
-            yield from _encrypted_paths(value, (*where, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _encrypted_paths(value, (*where, ListIndex(index)))
+def _encrypted_paths(node: object, shown: object, where: Path) -> Iterator[tuple[Path, object]]:
+    """The paths of the ENC[...] values in a SOPS file's tree, each with its value as sops decrypted it."""
+    if isinstance(node, Branch) and isinstance(shown, Branch):
+        for (key, value), (_, opened) in zip(node.entries(), shown.entries(), strict=True):
+            yield from _encrypted_paths(value, opened, (*where, key))
+    elif isinstance(node, list) and isinstance(shown, list):
+        for index, (value, opened) in enumerate(zip(node, shown, strict=True)):
+            yield from _encrypted_paths(value, opened, (*where, ListIndex(index)))
     elif is_encrypted(node):
-        yield where
+        yield where, shown
 
 
 _TAGS_NAMED = 10
