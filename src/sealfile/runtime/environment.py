@@ -241,9 +241,13 @@ def dotenv_for_an_environment(text: str, allow_env: Collection[str] = (), *, sop
     ``--from-env-file``), so its names pass the check converted outputs pass (``BASH_ENV``, ``LD_PRELOAD``...
     refused unless allowed), and a line ending in CRLF is given as a shell reads it (a SOPS file's, as sops
     prints it). ``names``: the bindings' names if known (a sealed file's, read as it was opened), else read here."""
-    from sealfile.stores import get_store
     from sealfile.stores.dotenv_shell import as_a_shell_reads
 
-    check_names(((name, (name,)) for name in (get_store("dotenv").load_fast(text) if names is None else names)),
-                allow_env)
+    if names is None and sops:  # read as sops reads its own output (python-dotenv refuses some of its values)
+        from sealfile.sops.flatstores import read_dotenv
+        names = [name for name, _ in read_dotenv(text)[0].entries()]
+    elif names is None:
+        from sealfile.stores import get_store
+        names = list(get_store("dotenv").load_fast(text))
+    check_names(((name, (name,)) for name in names), allow_env)
     return text if sops else as_a_shell_reads(text)
